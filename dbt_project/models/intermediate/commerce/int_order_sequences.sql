@@ -1,0 +1,19 @@
+-- Each counted order's position in its buyer's counted orders within each scope, ordered by
+-- paid_at with ties broken by order_id. A repurchase order is a 2nd or later order in a scope.
+-- Orders without a streamer have no streamer-scope position.
+select
+    order_id,
+    row_number() over (
+        partition by buyer_id order by paid_at, order_id
+    ) as platform_order_seq,
+    row_number() over (
+        partition by buyer_id, shop_id order by paid_at, order_id
+    ) as shop_order_seq,
+    case
+        when streamer_id is not null
+            then row_number() over (
+                partition by buyer_id, streamer_id order by paid_at, order_id
+            )
+    end as streamer_order_seq
+from {{ ref('int_orders_latest') }}
+where is_counted

@@ -1,0 +1,43 @@
+-- The latest version of each order (METRICS.md: the latest `updated_at` is the truth). Ties on
+-- updated_at go to the later export, then the later file and row, so the choice is deterministic.
+-- Adds the reporting-day columns and the order's money figures once, for every mart.
+with versions as (
+    select
+        *,
+        row_number() over (
+            partition by order_id
+            order by updated_at desc, exported_on desc, source_file desc, source_row desc
+        ) as version_rank
+    from {{ ref('stg_platform__orders') }}
+)
+
+select
+    order_id,
+    buyer_id,
+    shop_id,
+    streamer_id,
+    session_id,
+    product_id,
+    category,
+    quantity,
+    status,
+    entry_point,
+    created_at,
+    paid_at,
+    updated_at,
+    {{ reporting_date('created_at') }} as created_date,
+    {{ reporting_date('paid_at') }} as paid_date,
+    paid_at is not null as is_counted,
+    item_amount,
+    discount_amount,
+    cast(item_amount - discount_amount as decimal(18, 2)) as placed_amount,
+    cast(case when paid_at is not null then coalesce(paid_amount, 0) else 0 end as decimal(18, 2))
+        as gmv,
+    cast(case when paid_at is not null then refund_amount else 0 end as decimal(18, 2))
+        as refund_amount,
+    cast(
+        case when paid_at is not null then coalesce(paid_amount, 0) - refund_amount else 0 end
+        as decimal(18, 2)
+    ) as net_gmv
+from versions
+where version_rank = 1

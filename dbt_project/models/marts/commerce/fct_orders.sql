@@ -1,0 +1,28 @@
+-- One row per counted order (paid_at not null), in its latest version. The single place where an
+-- order's GMV, traffic domain and repurchase position meet; every commerce mart aggregates this.
+select
+    orders.order_id,
+    orders.buyer_id,
+    orders.shop_id,
+    orders.streamer_id,
+    orders.session_id,
+    orders.product_id,
+    orders.category,
+    orders.entry_point,
+    orders.status,
+    orders.created_at,
+    orders.paid_at,
+    orders.paid_date,
+    orders.gmv,
+    orders.refund_amount,
+    orders.net_gmv,
+    orders.traffic_domain,
+    sequences.platform_order_seq,
+    sequences.shop_order_seq,
+    sequences.streamer_order_seq,
+    sequences.platform_order_seq >= 2 as is_platform_repurchase,
+    sequences.shop_order_seq >= 2 as is_shop_repurchase,
+    coalesce(sequences.streamer_order_seq >= 2, false) as is_streamer_repurchase
+from {{ ref('int_orders_attributed') }} as orders
+inner join {{ ref('int_order_sequences') }} as sequences
+    on orders.order_id = sequences.order_id

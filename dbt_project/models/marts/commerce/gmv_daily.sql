@@ -1,0 +1,46 @@
+-- Daily GMV on the reporting day (Asia/Shanghai). Paid figures count each order on the day it was
+-- paid, in its latest version (a later refund restates that day); placed figures (拍下) count every
+-- order created that day, paid or not, and are reported beside GMV, never instead of it.
+with paid as (
+    select
+        paid_date as day,
+        count(*) as orders,
+        count(distinct buyer_id) as buyers,
+        sum(gmv) as gmv,
+        sum(refund_amount) as refund_amount,
+        sum(net_gmv) as net_gmv,
+        sum(case when traffic_domain = 'private' then gmv else 0 end) as private_gmv,
+        sum(case when traffic_domain = 'public' then gmv else 0 end) as public_gmv
+    from {{ ref('fct_orders') }}
+    group by paid_date
+),
+
+placed as (
+    select
+        created_date as day,
+        count(*) as placed_orders,
+        sum(placed_amount) as placed_gmv
+    from {{ ref('int_orders_latest') }}
+    group by created_date
+),
+
+days as (
+    select day from paid
+    union
+    select day from placed
+)
+
+select
+    days.day,
+    coalesce(paid.orders, 0) as orders,
+    coalesce(paid.buyers, 0) as buyers,
+    cast(coalesce(paid.gmv, 0) as decimal(18, 2)) as gmv,
+    cast(coalesce(paid.refund_amount, 0) as decimal(18, 2)) as refund_amount,
+    cast(coalesce(paid.net_gmv, 0) as decimal(18, 2)) as net_gmv,
+    cast(coalesce(paid.private_gmv, 0) as decimal(18, 2)) as private_gmv,
+    cast(coalesce(paid.public_gmv, 0) as decimal(18, 2)) as public_gmv,
+    coalesce(placed.placed_orders, 0) as placed_orders,
+    cast(coalesce(placed.placed_gmv, 0) as decimal(18, 2)) as placed_gmv
+from days
+left join paid on days.day = paid.day
+left join placed on days.day = placed.day

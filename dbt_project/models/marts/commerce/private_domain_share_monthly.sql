@@ -1,0 +1,25 @@
+-- private_domain_share and repurchase_private_share (METRICS.md) per month and scope. Private
+-- domain is decided point in time in int_orders_attributed; a repurchase order is a 2nd or later
+-- counted order of the buyer within the scope.
+select
+    month_start,
+    scope,
+    scope_id,
+    cast(sum(gmv) as decimal(18, 2)) as gmv,
+    cast(sum(case when traffic_domain = 'private' then gmv else 0 end) as decimal(18, 2))
+        as private_gmv,
+    {{ safe_rate("sum(case when traffic_domain = 'private' then gmv else 0 end)", 'sum(gmv)') }}
+        as private_domain_share,
+    count(*) as orders,
+    count(case when traffic_domain = 'private' then 1 end) as private_orders,
+    {{ safe_rate("count(case when traffic_domain = 'private' then 1 end)", 'count(*)') }}
+        as private_order_share,
+    count(case when is_repurchase then 1 end) as repurchase_orders,
+    count(case when is_repurchase and traffic_domain = 'private' then 1 end)
+        as private_repurchase_orders,
+    {{ safe_rate(
+        "count(case when is_repurchase and traffic_domain = 'private' then 1 end)",
+        'count(case when is_repurchase then 1 end)'
+    ) }} as repurchase_private_share
+from {{ ref('int_orders_by_scope') }}
+group by month_start, scope, scope_id

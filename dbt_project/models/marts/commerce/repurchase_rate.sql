@@ -1,0 +1,32 @@
+-- repeat_purchase_rate (METRICS.md): for a period and a scope, buyers with >= 2 counted orders
+-- in the period within the scope / buyers with >= 1. One row per period grain (month, quarter,
+-- year), period start, scope and scope id; periods with no buyers have no row.
+{%- set grains = ['month', 'quarter', 'year'] %}
+with buyer_periods as (
+    {%- for grain in grains %}
+    select
+        '{{ grain }}' as period_grain,
+        {{ period_start(grain, 'paid_date') }} as period_start,
+        scope,
+        scope_id,
+        buyer_id,
+        count(*) as counted_orders
+    from {{ ref('int_orders_by_scope') }}
+    group by 2, 3, 4, 5
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+)
+
+select
+    period_grain,
+    period_start,
+    scope,
+    scope_id,
+    count(*) as buyers,
+    count(case when counted_orders >= 2 then 1 end) as repeat_buyers,
+    {{ safe_rate('count(case when counted_orders >= 2 then 1 end)', 'count(*)') }}
+        as repeat_purchase_rate
+from buyer_periods
+group by period_grain, period_start, scope, scope_id

@@ -1,0 +1,14 @@
+-- Enforcement per reporting day, action type, reason and campaign ('none' when absent). Distinct
+-- counts are per row: they do not add up across days (use fct_enforcement_actions for that).
+select
+    action_date as day,
+    action_type,
+    reason,
+    campaign,
+    count(*) as actions,
+    count(distinct target_type || ':' || target_id) as distinct_targets,
+    count(distinct gang_id) as distinct_gangs,
+    count(distinct case_id) as distinct_cases,
+    cast(coalesce(sum(amount_involved), 0) as decimal(18, 2)) as amount_involved
+from {{ ref('fct_enforcement_actions') }}
+group by action_date, action_type, reason, campaign

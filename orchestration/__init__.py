@@ -1,0 +1,1 @@
+"""Live-commerce warehouse: ingestion, Dagster definitions, CLI and simulator."""
