@@ -5,6 +5,6 @@
 {% macro safe_rate(numerator, denominator) -%}
     case
         when {{ denominator }} > 0
-            then cast({{ numerator }} as {{ dbt.type_float() }}) / {{ denominator }}
+            then cast({{ numerator }} as double) / {{ denominator }}
     end
 {%- endmacro %}

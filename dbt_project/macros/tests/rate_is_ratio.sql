@@ -5,7 +5,7 @@ from {{ model }}
 where
     ({{ denominator }} > 0 and (
         {{ column_name }} is null
-        or abs({{ column_name }} - cast({{ numerator }} as {{ dbt.type_float() }}) / {{ denominator }}) > 1e-12
+        or abs({{ column_name }} - cast({{ numerator }} as double) / {{ denominator }}) > 1e-12
         or {{ column_name }} < 0 or {{ column_name }} > 1))
     or (coalesce({{ denominator }}, 0) = 0 and {{ column_name }} is not null)
 {% endtest %}

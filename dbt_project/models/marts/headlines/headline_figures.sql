@@ -69,7 +69,7 @@ select
     enforcement.enforcement_days,
     enforcement.brushing_interceptions,
     -- An average per day with any enforcement action, not a rate in [0, 1].
-    cast(enforcement.brushing_interceptions as {{ dbt.type_float() }})
+    cast(enforcement.brushing_interceptions as double)
     / nullif(enforcement.enforcement_days, 0) as brushing_interceptions_per_day,
     enforcement.live_rooms_banned_private_order
 from totals
