@@ -103,17 +103,23 @@ def _reader_sql(path: Path, source: Source) -> str:
     name = path.name.lower()
     location = quote_literal(str(path))
     if name.endswith(".parquet"):
-        scan = f"read_parquet({location})"
+        scan = f"read_parquet({location}, hive_partitioning = false)"
     elif name.endswith((".csv", ".csv.gz")):
-        scan = f"read_csv({location}, header = true, all_varchar = true)"
+        scan = f"read_csv({location}, header = true, all_varchar = true, hive_partitioning = false)"
     elif name.endswith((".jsonl", ".jsonl.gz")):
         # The expected columns are given, so nothing is guessed from the first rows.
         columns = ", ".join(f"{quote_literal(c)}: 'VARCHAR'" for c in source.column_names)
-        scan = f"read_json({location}, format = 'newline_delimited', columns = {{{columns}}})"
+        scan = (
+            f"read_json({location}, format = 'newline_delimited', columns = {{{columns}}}, "
+            "hive_partitioning = false)"
+        )
     else:
         raise ValueError(f"unsupported file type (expected one of {LANDING_FILE_SUFFIXES})")
     # DuckDB preserves insertion order, so row_number() over the scan is the file's row number.
-    return f"SELECT row_number() OVER () AS _source_row, to_json(f)::VARCHAR AS _raw, f.* FROM {scan} f"
+    return (
+        "SELECT row_number() OVER () AS _source_row, to_json(f)::VARCHAR AS _raw, f.* "
+        f"FROM {scan} f"
+    )
 
 
 def _typed_sql(column: Column, text: str) -> str:
@@ -297,8 +303,8 @@ def _stage_file(
         f"{file_literal}, _source_row FROM _validated WHERE _reject_code IS NULL"
     )
     conn.execute(
-        f"INSERT INTO _rejected SELECT ?, ?, ?, _source_row, _reject_code, _reject_reason, _raw "
-        f"FROM _validated WHERE _reject_code IS NOT NULL",
+        "INSERT INTO _rejected SELECT ?, ?, ?, _source_row, _reject_code, _reject_reason, _raw "
+        "FROM _validated WHERE _reject_code IS NOT NULL",
         [source.name, dt, relative],
     )
     conn.execute("DROP TABLE _file")

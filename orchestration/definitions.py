@@ -1,0 +1,55 @@
+"""The Dagster code location: what `dagster dev` shows and what `lcw` runs, one code path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dagster import (
+    AssetSelection,
+    Definitions,
+    build_schedule_from_partitioned_job,
+    define_asset_job,
+)
+
+from orchestration.dbt_assets import warehouse_dbt_assets
+from orchestration.ingestion_assets import export_date_partitions, ingestion_assets
+from orchestration.resources import build_resources
+from orchestration.settings import default_landing_root, default_warehouse_path
+
+# dbt source tests are checks on the ingestion assets but run inside `dbt build`, so each job
+# selects its own checks explicitly.
+ingest_job = define_asset_job(
+    "ingest_landing",
+    selection=AssetSelection.assets(*ingestion_assets).without_checks()
+    | AssetSelection.checks(*(key for a in ingestion_assets for key in a.check_keys)),
+    partitions_def=export_date_partitions,
+    description="Load export-date partitions of all six landing sources into the raw schema.",
+)
+
+build_job = define_asset_job(
+    "build_warehouse",
+    selection=AssetSelection.assets(warehouse_dbt_assets).without_checks()
+    | AssetSelection.checks(*warehouse_dbt_assets.check_keys),
+    description="dbt build: staging, intermediate and marts, with every dbt test.",
+)
+
+daily_ingest_schedule = build_schedule_from_partitioned_job(
+    ingest_job,
+    hour_of_day=1,
+    description="Each day at 01:00 Asia/Shanghai, load the previous day's export partition.",
+)
+
+
+def build_definitions(warehouse_path: Path | None = None, landing_root: Path | None = None):
+    """Definitions for a warehouse file and a landing root (defaults: LCW_* env, then ./data)."""
+    return Definitions(
+        assets=[*ingestion_assets, warehouse_dbt_assets],
+        jobs=[ingest_job, build_job],
+        schedules=[daily_ingest_schedule],
+        resources=build_resources(
+            warehouse_path or default_warehouse_path(), landing_root or default_landing_root()
+        ),
+    )
+
+
+defs = build_definitions()

@@ -1,0 +1,124 @@
+"""The six ingestion assets: landing files of one export date → `raw.<source>` in DuckDB.
+
+Each asset is partitioned by export date (`dt`). A run over a range of dates is one run
+(single-run backfill policy) that replaces each partition in its own transaction, in date order.
+"""
+
+import warnings
+from datetime import date
+
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    BackfillPolicy,
+    BetaWarning,
+    DailyPartitionsDefinition,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
+from dagster_duckdb import DuckDBResource
+
+from orchestration.ingest import LoadResult, load_partition
+from orchestration.landing_contract import REPORTING_TIME_ZONE, SOURCES
+from orchestration.resources import LandingZone
+from orchestration.settings import WAREHOUSE_POOL
+
+# Export dates. end_offset=1 admits today's partition for producers that export intraday.
+export_date_partitions = DailyPartitionsDefinition(
+    start_date="2019-01-01", timezone=REPORTING_TIME_ZONE, end_offset=1
+)
+
+REJECT_RATIO_CHECK = "reject_ratio_within_threshold"
+
+
+def ingestion_asset_key(source_name: str) -> AssetKey:
+    return AssetKey(["raw", source_name])
+
+
+def summarize_loads(loads: list[LoadResult]) -> dict[str, int]:
+    """Totals over the partitions of one run; read = loaded + rejected holds for each load."""
+    return {
+        "partitions": len(loads),
+        "files": sum(r.files for r in loads),
+        "rows_read": sum(r.rows_read for r in loads),
+        "rows_loaded": sum(r.rows_loaded for r in loads),
+        "rows_rejected": sum(r.rows_rejected for r in loads),
+    }
+
+
+def build_ingestion_asset(source_name: str) -> AssetsDefinition:
+    key = ingestion_asset_key(source_name)
+    # A single-run backfill policy is what lets one run load a whole range of export dates.
+    warnings.filterwarnings("ignore", category=BetaWarning, message=".*backfill_policy.*")
+
+    @asset(
+        key=key,
+        partitions_def=export_date_partitions,
+        backfill_policy=BackfillPolicy.single_run(),
+        pool=WAREHOUSE_POOL,
+        group_name="ingestion",
+        kinds={"duckdb"},
+        description=(
+            f"Landing files of `{source_name}` for an export date, validated against the landing "
+            f"contract and loaded into `raw.{source_name}`; rejected rows go to "
+            "`raw.rejected_rows` with file, row and reason."
+        ),
+        check_specs=[
+            AssetCheckSpec(
+                REJECT_RATIO_CHECK,
+                asset=key,
+                description="The share of rejected rows stays within LandingZone.max_reject_ratio.",
+            )
+        ],
+    )
+    def ingest(
+        context: AssetExecutionContext, warehouse: DuckDBResource, landing: LandingZone
+    ) -> MaterializeResult:
+        loads: list[LoadResult] = []
+        with warehouse.get_connection() as conn:
+            for partition_key in context.partition_keys:
+                result = load_partition(
+                    conn, landing.path, source_name, date.fromisoformat(partition_key)
+                )
+                loads.append(result)
+                if result.files:
+                    context.log.info(
+                        f"{source_name} dt={partition_key}: read {result.rows_read}, "
+                        f"loaded {result.rows_loaded}, rejected {result.rows_rejected}"
+                        + (f" {result.reject_reasons}" if result.reject_reasons else "")
+                    )
+        totals = summarize_loads(loads)
+        reject_ratio = totals["rows_rejected"] / totals["rows_read"] if totals["rows_read"] else 0.0
+        reasons: dict[str, int] = {}
+        for result in loads:
+            for reason, count in result.reject_reasons.items():
+                reasons[reason] = reasons.get(reason, 0) + count
+        return MaterializeResult(
+            metadata={
+                **totals,
+                "reject_ratio": reject_ratio,
+                "reject_reasons": MetadataValue.json(reasons),
+            },
+            check_results=[
+                AssetCheckResult(
+                    check_name=REJECT_RATIO_CHECK,
+                    passed=reject_ratio <= landing.max_reject_ratio,
+                    severity=AssetCheckSeverity.ERROR,
+                    metadata={
+                        "reject_ratio": reject_ratio,
+                        "max_reject_ratio": landing.max_reject_ratio,
+                        "rows_rejected": totals["rows_rejected"],
+                    },
+                )
+            ],
+        )
+
+    return ingest
+
+
+ingestion_assets = [build_ingestion_asset(name) for name in SOURCES]

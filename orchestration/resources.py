@@ -1,0 +1,32 @@
+"""Dagster resources: the landing zone, and how the warehouse and dbt are reached."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dagster import ConfigurableResource
+from dagster_dbt import DbtCliResource
+from dagster_duckdb import DuckDBResource
+
+from orchestration.project import dbt_project
+
+
+class LandingZone(ConfigurableResource):
+    """The landing root (`<root>/<source>/dt=YYYY-MM-DD/*`) and its ingestion quality bar."""
+
+    root: str
+    # An ingestion asset check fails when more than this share of a load's rows is rejected.
+    max_reject_ratio: float = 0.01
+
+    @property
+    def path(self) -> Path:
+        return Path(self.root)
+
+
+def build_resources(warehouse_path: Path, landing_root: Path) -> dict[str, object]:
+    """The resources every code path (UI, schedule, CLI, tests) runs with."""
+    return {
+        "warehouse": DuckDBResource(database=str(warehouse_path)),
+        "landing": LandingZone(root=str(landing_root)),
+        "dbt": DbtCliResource(project_dir=dbt_project),
+    }
