@@ -1,0 +1,76 @@
+"""Shared fixtures: the real `lcw` CLI, the real dbt CLI and real DuckDB files under tmp dirs."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+BIN_DIR = Path(sys.executable).parent
+
+# A small simulated platform that crosses a month boundary (June → July 2021).
+E2E_START = date(2021, 6, 26)
+E2E_DAYS = 8
+E2E_SEED = 11
+E2E_SCALE = 0.15
+
+
+def run_command(args: list[str], **env: str) -> subprocess.CompletedProcess[str]:
+    """Run a command from the project's virtualenv (lcw, dbt, dagster) and capture its output."""
+    completed = subprocess.run(
+        [str(BIN_DIR / args[0]), *args[1:]],
+        cwd=REPO_ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    return completed
+
+
+def lcw(*args: str) -> subprocess.CompletedProcess[str]:
+    return run_command(["lcw", *args])
+
+
+@pytest.fixture(scope="session")
+def dbt_manifest() -> Path:
+    """The dbt manifest, prepared explicitly as `lcw prepare` does (never at import time)."""
+    result = lcw("prepare")
+    assert result.returncode == 0, result.stderr
+    return REPO_ROOT / "dbt_project" / "target" / "manifest.json"
+
+
+@pytest.fixture(scope="session")
+def simulated_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from orchestration.simulator import simulate
+
+    landing = tmp_path_factory.mktemp("e2e") / "landing"
+    simulate(landing, E2E_START, E2E_DAYS, seed=E2E_SEED, scale=E2E_SCALE)
+    return landing
+
+
+@pytest.fixture(scope="session")
+def e2e_warehouse(simulated_landing: Path, dbt_manifest: Path) -> Path:
+    """The simulated landing run once through `lcw run` into a fresh warehouse file."""
+    warehouse = simulated_landing.parent / "warehouse.duckdb"
+    result = lcw("run", "--landing", str(simulated_landing), "--warehouse", str(warehouse))
+    assert result.returncode == 0, result.stdout + result.stderr
+    return warehouse
+
+
+def query(warehouse: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def query_dicts(warehouse: Path, sql: str) -> list[dict]:
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        cursor = conn.execute(sql)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

@@ -1,0 +1,221 @@
+"""`dbt build` on the hand-checkable sample in seeds/sample (no Dagster): the CI-on-seeds path.
+
+Every expected figure below is worked out by hand from the seed CSVs; the arithmetic is in the
+comments. Sample in short (all times Beijing unless noted):
+  o1  b1 sh1 s1  paid 06-01 20:00  100.00  refunded 30.00 by a version exported 06-11  follower
+  o2  b1 sh1 s1  paid 06-15 23:59:59  50.00                                   follower
+  o3  b1 sh2 s2  paid 2021-06-15T16:00Z = 06-16 00:00  40.00 (created 06-15 23:59:30) not a follower of s2
+  o4  b2 sh1 s1  created then paid 06-10 11:00  80.00; b2 follows s1 at 12:00, after paying
+  o5  b3 sh2 s2  paid 06-06 10:00  60.00 (exported twice); b3 unfollowed s2 on 06-05
+  o6  b3 sh2 s2  paid 06-21 10:00  60.00; b3 re-followed s2 on 06-20
+  o7  b2 sh2 --  paid 07-02 09:00  25.50, no streamer
+  o8  b2 sh1 s1  created 06-12, cancelled unpaid (item 30.00): placed, never counted
+  o9, o10  b4 sh1 s1  both paid 07-05 12:00:00 (20.00, 10.00); b4 never followed
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO_ROOT, query, run_command
+
+D = Decimal
+
+
+@pytest.fixture(scope="module")
+def sample_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("sample")
+    warehouse = tmp / "sample.duckdb"
+    common = [
+        "--project-dir", str(REPO_ROOT / "dbt_project"),
+        "--profiles-dir", str(REPO_ROOT / "dbt_project"),
+        # Its own target path: the sample's vars never mix with the production manifest.
+        "--target-path", str(tmp / "target"),
+        "--vars", f"{{sample_data: true, warehouse_path: '{warehouse}'}}",
+    ]  # fmt: skip
+    for command in ("seed", "build"):
+        result = run_command(["dbt", command, *common])
+        assert result.returncode == 0, result.stdout[-5000:]
+    return warehouse
+
+
+def test_fct_orders(sample_warehouse: Path) -> None:
+    rows = {
+        r[0]: r[1:]
+        for r in query(
+            sample_warehouse,
+            """select order_id, paid_date::varchar, gmv, refund_amount, net_gmv, traffic_domain,
+                      platform_order_seq, shop_order_seq, streamer_order_seq
+               from marts.fct_orders""",
+        )
+    }
+    # o8 was never paid, so it is not a counted order.
+    assert sorted(rows) == ["o1", "o10", "o2", "o3", "o4", "o5", "o6", "o7", "o9"]
+    # o1: the 06-11 refund version is the latest: net 100 - 30 = 70, still on its paid day 06-01.
+    assert rows["o1"] == ("2021-06-01", D("100.00"), D("30.00"), D("70.00"), "private", 1, 1, 1)
+    # o2 at 23:59:59 stays on 06-15; o3 at 16:00 UTC is 00:00 Beijing on 06-16.
+    # b1's platform sequence: o1 (06-01), o2 (06-15), o3 (06-16) = 1, 2, 3; o3 is b1's first sh2 and
+    # first s2 order.
+    assert rows["o2"] == ("2021-06-15", D("50.00"), D("0.00"), D("50.00"), "private", 2, 2, 2)
+    assert rows["o3"] == ("2021-06-16", D("40.00"), D("0.00"), D("40.00"), "public", 3, 1, 1)
+    # Follow after payment (o4), unfollow before payment (o5), re-follow (o6):
+    assert rows["o4"][4] == "public"
+    assert rows["o5"][4] == "public"
+    assert rows["o6"][4] == "private"
+    # o7 has no streamer: public, no streamer sequence; it is b2's 2nd platform order (after o4).
+    assert rows["o7"] == ("2021-07-02", D("25.50"), D("0.00"), D("25.50"), "public", 2, 1, None)
+    # Same second: ties go by order_id as text, 'o10' < 'o9'.
+    assert rows["o10"][5:] == (1, 1, 1)
+    assert rows["o9"][5:] == (2, 2, 2)
+
+
+def test_gmv_daily(sample_warehouse: Path) -> None:
+    rows = {
+        r[0]: r[1:]
+        for r in query(
+            sample_warehouse,
+            """select day::varchar, orders, buyers, gmv, refund_amount, net_gmv, private_gmv,
+                      public_gmv, placed_orders, placed_gmv
+               from marts.gmv_daily""",
+        )
+    }
+    # day: orders, buyers, gmv, refund, net, private, public, placed_orders, placed_gmv
+    assert rows == {
+        "2021-06-01": (1, 1, D("100.00"), D("30.00"), D("70.00"), D("100.00"), D("0.00"), 1, D("100.00")),  # o1: 110 - 10 placed  # noqa: E501
+        "2021-06-06": (1, 1, D("60.00"), D("0.00"), D("60.00"), D("0.00"), D("60.00"), 1, D("60.00")),  # o5 once, not twice  # noqa: E501
+        "2021-06-10": (1, 1, D("80.00"), D("0.00"), D("80.00"), D("0.00"), D("80.00"), 1, D("80.00")),  # o4  # noqa: E501
+        "2021-06-12": (0, 0, D("0.00"), D("0.00"), D("0.00"), D("0.00"), D("0.00"), 1, D("30.00")),  # o8 placed only  # noqa: E501
+        # o2 paid; o2 (50) and o3 (45 - 5 = 40) both created on 06-15: placed 2, 90.00
+        "2021-06-15": (1, 1, D("50.00"), D("0.00"), D("50.00"), D("50.00"), D("0.00"), 2, D("90.00")),  # noqa: E501
+        "2021-06-16": (1, 1, D("40.00"), D("0.00"), D("40.00"), D("0.00"), D("40.00"), 0, D("0.00")),  # o3  # noqa: E501
+        "2021-06-21": (1, 1, D("60.00"), D("0.00"), D("60.00"), D("60.00"), D("0.00"), 1, D("60.00")),  # o6  # noqa: E501
+        "2021-07-02": (1, 1, D("25.50"), D("0.00"), D("25.50"), D("0.00"), D("25.50"), 1, D("25.50")),  # o7  # noqa: E501
+        # o9 + o10 = 20 + 10, one buyer
+        "2021-07-05": (2, 1, D("30.00"), D("0.00"), D("30.00"), D("0.00"), D("30.00"), 2, D("30.00")),  # noqa: E501
+    }
+
+
+def test_repurchase_rate(sample_warehouse: Path) -> None:
+    rows = {
+        r[:4]: r[4:6]
+        for r in query(
+            sample_warehouse,
+            """select period_grain, period_start::varchar, scope, scope_id, buyers, repeat_buyers
+               from marts.repurchase_rate""",
+        )
+    }
+    # June, platform: b1 (o1, o2, o3), b3 (o5, o6) repeat; b2 (o4) once -> 2 of 3.
+    assert rows[("month", "2021-06-01", "platform", "all")] == (3, 2)
+    # July: b4 (o9, o10) repeats, b2 (o7) once -> 1 of 2.
+    assert rows[("month", "2021-07-01", "platform", "all")] == (2, 1)
+    # Q2 is June only here; Q3 is July.
+    assert rows[("quarter", "2021-04-01", "platform", "all")] == (3, 2)
+    assert rows[("quarter", "2021-07-01", "platform", "all")] == (2, 1)
+    # 2021: b1 3 orders, b2 2 (o4, o7), b3 2, b4 2 -> 4 of 4.
+    assert rows[("year", "2021-01-01", "platform", "all")] == (4, 4)
+    # Shop sh2 in 2021: b1 (o3) once, b3 (o5, o6) twice, b2 (o7) once -> 1 of 3.
+    assert rows[("year", "2021-01-01", "shop", "sh2")] == (3, 1)
+    # Streamer s1 in June: b1 (o1, o2) twice, b2 (o4) once -> 1 of 2. o7 has no streamer, so
+    # s-scopes in July hold only s1 with b4.
+    assert rows[("month", "2021-06-01", "streamer", "s1")] == (2, 1)
+    assert [k for k in rows if k[0] == "month" and k[1] == "2021-07-01" and k[2] == "streamer"] == [
+        ("month", "2021-07-01", "streamer", "s1")
+    ]
+    rate = query(
+        sample_warehouse,
+        "select repeat_purchase_rate from marts.repurchase_rate "
+        "where period_grain = 'month' and period_start = '2021-06-01' and scope = 'platform'",
+    )[0][0]
+    assert rate == pytest.approx(2 / 3)
+
+
+def test_returning_buyers(sample_warehouse: Path) -> None:
+    rows = {
+        r[:3]: r[3:]
+        for r in query(
+            sample_warehouse,
+            """select month_start::varchar, scope, scope_id, buyers, returning_buyers
+               from marts.returning_buyers_monthly""",
+        )
+    }
+    # June is the first month with orders: nobody returns.
+    assert rows[("2021-06-01", "platform", "all")] == (3, 0)
+    # July: b2 bought in June (returning), b4 is new -> 1 of 2.
+    assert rows[("2021-07-01", "platform", "all")] == (2, 1)
+    # In shop sh2, b2's July order is the first: not returning there.
+    assert rows[("2021-07-01", "shop", "sh2")] == (1, 0)
+
+
+def test_private_domain_share(sample_warehouse: Path) -> None:
+    rows = {
+        r[:3]: r[3:]
+        for r in query(
+            sample_warehouse,
+            """select month_start::varchar, scope, scope_id, gmv, private_gmv, orders,
+                      private_orders, repurchase_orders, private_repurchase_orders,
+                      private_domain_share, repurchase_private_share
+               from marts.private_domain_share_monthly""",
+        )
+    }
+    june = rows[("2021-06-01", "platform", "all")]
+    # GMV 100 + 50 + 40 + 80 + 60 + 60 = 390; private o1, o2, o6 = 210; 6 orders, 3 private.
+    # Repurchase orders (platform seq >= 2): o2, o3, o6 -> 3, of which private o2, o6 -> 2.
+    assert june[:6] == (D("390.00"), D("210.00"), 6, 3, 3, 2)
+    assert june[6] == pytest.approx(210 / 390)
+    assert june[7] == pytest.approx(2 / 3)
+    july = rows[("2021-07-01", "platform", "all")]
+    # 25.50 + 30.00; repurchase: o7 (b2's 2nd), o9 (b4's 2nd); none private.
+    assert july[:6] == (D("55.50"), D("0.00"), 3, 0, 2, 0)
+
+
+def test_enforcement_daily(sample_warehouse: Path) -> None:
+    rows = {
+        r[:4]: r[4:]
+        for r in query(
+            sample_warehouse,
+            """select day::varchar, action_type, reason, campaign, actions, distinct_targets,
+                      distinct_gangs, distinct_cases, amount_involved
+               from marts.enforcement_daily""",
+        )
+    }
+    assert rows == {
+        # a1, a2
+        ("2021-06-01", "brushing_intercept", "order_brushing", "none"): (2, 2, 0, 0, D("0.00")),
+        # a3 at 16:30 UTC on 06-01 is 00:30 Beijing on 06-02
+        ("2021-06-02", "brushing_intercept", "order_brushing", "none"): (1, 1, 0, 0, D("0.00")),
+        # a4, a5 ban the same room twice: 2 actions, 1 target
+        ("2021-06-02", "room_ban", "private_order", "none"): (2, 1, 0, 0, D("0.00")),
+        ("2021-06-03", "user_report", "false_advertising", "pinocchio"): (1, 1, 0, 0, D("0.00")),
+        ("2021-06-03", "police_referral", "gang_fraud", "none"): (1, 1, 1, 1, D("1000.50")),
+        ("2021-06-03", "account_clearance", "gang_fraud", "none"): (1, 1, 1, 0, D("0.00")),
+    }
+
+
+def test_headline_figures(sample_warehouse: Path) -> None:
+    (h,) = query(
+        sample_warehouse,
+        """select gmv, net_gmv, repeat_buyers, repeat_purchase_buyers, returning_buyers,
+                  returning_month_buyers, private_gmv, repurchase_orders,
+                  private_repurchase_orders, brushing_interceptions, enforcement_days,
+                  brushing_interceptions_per_day, live_rooms_banned_private_order
+           from marts.headline_figures""",
+    )
+    # GMV 390 + 55.50 = 445.50; net = 445.50 - 30 = 415.50; 2021: 4 of 4 repeat; July: 1 of 2
+    # returning; private 210; repurchase 3 + 2 = 5 of which 2 private; brushing 3 over 3 days
+    # with actions (06-01..06-03) = 1.0 a day; one room banned for private orders.
+    assert h == (
+        D("445.50"), D("415.50"), 4, 4, 1, 2, D("210.00"), 5, 2, 3, 3, 1.0, 1,
+    )  # fmt: skip
+
+
+def test_personal_data_stays_in_raw(sample_warehouse: Path) -> None:
+    leaked = query(
+        sample_warehouse,
+        """select table_schema, table_name, column_name from information_schema.columns
+           where column_name in ('receiver_phone', 'receiver_address')
+             and table_schema not in ('raw', 'raw_sample')""",
+    )
+    assert leaked == []
