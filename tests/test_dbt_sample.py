@@ -4,7 +4,8 @@ Every expected figure below is worked out by hand from the seed CSVs; the arithm
 comments. Sample in short (all times Beijing unless noted):
   o1  b1 sh1 s1  paid 06-01 20:00  100.00  refunded 30.00 by a version exported 06-11  follower
   o2  b1 sh1 s1  paid 06-15 23:59:59  50.00                                   follower
-  o3  b1 sh2 s2  paid 2021-06-15T16:00Z = 06-16 00:00  40.00 (created 06-15 23:59:30) not a follower of s2
+  o3  b1 sh2 s2  paid 2021-06-15T16:00Z = 06-16 00:00  40.00 (created 06-15 23:59:30);
+      b1 does not follow s2
   o4  b2 sh1 s1  created then paid 06-10 11:00  80.00; b2 follows s1 at 12:00, after paying
   o5  b3 sh2 s2  paid 06-06 10:00  60.00 (exported twice); b3 unfollowed s2 on 06-05
   o6  b3 sh2 s2  paid 06-21 10:00  60.00; b3 re-followed s2 on 06-20
@@ -19,7 +20,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO_ROOT, query, run_command
 
 D = Decimal

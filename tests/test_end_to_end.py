@@ -7,9 +7,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from oracle import compute_headlines, compute_marts
-
 from conftest import lcw, query, query_dicts
+from oracle import compute_headlines, compute_marts
 
 pytestmark = pytest.mark.heavy
 
