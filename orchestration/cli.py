@@ -33,9 +33,11 @@ def cmd_simulate(landing: Path, start: date, days: int, seed: int) -> None:
 
 def cmd_run(landing: Path, warehouse: Path, start: date | None, end: date | None) -> None:
     from orchestration.pipeline import run_pipeline
+    from orchestration.resources import published_path_for
 
     summary = run_pipeline(warehouse.resolve(), landing.resolve(), start, end, progress=progress)
     print(f"\nExport dates {summary.first_dt} .. {summary.last_dt} into {warehouse}")
+    print(f"Published marts for BI: {published_path_for(warehouse.resolve())}")
     print(f"{'source':<22}{'read':>12}{'loaded':>12}{'rejected':>12}")
     for source, counts in summary.loads.items():
         print(
@@ -100,15 +102,17 @@ def headline_table(h: dict[str, object]) -> str:
 
 def cmd_demo() -> None:
     from orchestration.pipeline import headline_figures, landing_export_dates
+    from orchestration.resources import published_path_for
 
     if landing_export_dates(DEMO_LANDING):
         progress(f"Using the landing data already in {DEMO_LANDING}")
     else:
         cmd_simulate(DEMO_LANDING, DEMO_START, DEMO_DAYS, seed=7)
     cmd_run(DEMO_LANDING, DEMO_WAREHOUSE, None, None)
+    published = published_path_for(DEMO_WAREHOUSE)
     print()
-    print(headline_table(headline_figures(DEMO_WAREHOUSE)))
-    print(f"\nExplore: duckdb -readonly {DEMO_WAREHOUSE} -c 'from marts.gmv_daily' (see README).")
+    print(headline_table(headline_figures(published)))
+    print(f"\nBI tools read the published marts (read-only): {published}; see README.")
 
 
 def cmd_prepare() -> None:

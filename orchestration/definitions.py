@@ -13,6 +13,7 @@ from dagster import (
 
 from orchestration.dbt_assets import warehouse_dbt_assets
 from orchestration.ingestion_assets import export_date_partitions, ingestion_assets
+from orchestration.publish import published_marts
 from orchestration.resources import build_resources
 from orchestration.settings import default_landing_root, default_warehouse_path
 
@@ -28,9 +29,9 @@ ingest_job = define_asset_job(
 
 build_job = define_asset_job(
     "build_warehouse",
-    selection=AssetSelection.assets(warehouse_dbt_assets).without_checks()
+    selection=AssetSelection.assets(warehouse_dbt_assets, published_marts).without_checks()
     | AssetSelection.checks(*warehouse_dbt_assets.check_keys),
-    description="dbt build: staging, intermediate and marts, with every dbt test.",
+    description="dbt build (staging, intermediate, marts, every dbt test), then publish the marts.",
 )
 
 daily_ingest_schedule = build_schedule_from_partitioned_job(
@@ -43,7 +44,7 @@ daily_ingest_schedule = build_schedule_from_partitioned_job(
 def build_definitions(warehouse_path: Path | None = None, landing_root: Path | None = None):
     """Definitions for a warehouse file and a landing root (defaults: LCW_* env, then ./data)."""
     return Definitions(
-        assets=[*ingestion_assets, warehouse_dbt_assets],
+        assets=[*ingestion_assets, warehouse_dbt_assets, published_marts],
         jobs=[ingest_job, build_job],
         schedules=[daily_ingest_schedule],
         resources=build_resources(

@@ -23,10 +23,26 @@ class LandingZone(ConfigurableResource):
         return Path(self.root)
 
 
+class PublishedMarts(ConfigurableResource):
+    """Where the read-only copy of the marts for BI users is published."""
+
+    root: str
+
+    @property
+    def path(self) -> Path:
+        return Path(self.root)
+
+
+def published_path_for(warehouse_path: Path) -> Path:
+    """BI reads `published/marts.duckdb` beside the warehouse file, never the warehouse itself."""
+    return warehouse_path.parent / "published" / "marts.duckdb"
+
+
 def build_resources(warehouse_path: Path, landing_root: Path) -> dict[str, object]:
     """The resources every code path (UI, schedule, CLI, tests) runs with."""
     return {
         "warehouse": DuckDBResource(database=str(warehouse_path)),
         "landing": LandingZone(root=str(landing_root)),
+        "published": PublishedMarts(root=str(published_path_for(warehouse_path))),
         "dbt": DbtCliResource(project_dir=dbt_project),
     }
