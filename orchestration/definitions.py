@@ -12,7 +12,7 @@ from dagster import (
 )
 
 from orchestration.dbt_assets import warehouse_dbt_assets
-from orchestration.ingestion_assets import export_date_partitions, ingestion_assets
+from orchestration.ingestion_assets import ingestion_assets
 from orchestration.publish import published_marts
 from orchestration.resources import build_resources
 from orchestration.settings import default_landing_root, default_warehouse_path
@@ -23,7 +23,6 @@ ingest_job = define_asset_job(
     "ingest_landing",
     selection=AssetSelection.assets(*ingestion_assets).without_checks()
     | AssetSelection.checks(*(key for a in ingestion_assets for key in a.check_keys)),
-    partitions_def=export_date_partitions,
     description="Load export-date partitions of all six landing sources into the raw schema.",
 )
 
