@@ -1,0 +1,191 @@
+"""Ingestion against the landing contract: each class of bad input gets its reason, nothing is
+lost (read = loaded + rejected), and re-loading a partition replaces it."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import duckdb
+import pytest
+
+from orchestration.ingest import load_partition
+
+DT = date(2021, 6, 15)
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+VALID_ORDER = {
+    "order_id": "007", "buyer_id": "b1", "shop_id": "sh1", "streamer_id": "s1",
+    "session_id": "", "product_id": "p1", "category": "美妆", "quantity": "1",
+    "item_amount": "110.00", "discount_amount": "10.00", "paid_amount": "100.00",
+    "refund_amount": "", "status": "paid", "entry_point": "follow_feed",
+    "created_at": "2021-06-15T20:00:00+08:00", "paid_at": "2021-06-15T20:01:00+08:00",
+    "updated_at": "2021-06-15T20:01:00+08:00",
+}  # fmt: skip
+VALID_SESSION = {
+    "session_id": "sess1", "streamer_id": "s1", "started_at": "2021-06-15T19:00:00+08:00",
+    "ended_at": "2021-06-15T21:00:00+08:00", "viewers": "100", "follower_viewers": "40",
+    "watch_seconds": "36000", "peak_concurrent": "30", "interactions": "500",
+}  # fmt: skip
+
+
+def partition_dir(landing: Path, source: str) -> Path:
+    folder = landing / source / f"dt={DT.isoformat()}"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def write_csv(path: Path, rows: list[dict[str, str]], encoding: str = "utf-8") -> None:
+    with open(path, "w", newline="", encoding=encoding) as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+@pytest.fixture
+def conn(tmp_path: Path):
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as connection:
+        yield connection
+
+
+def load_one(conn, landing: Path, source: str, rows: list[dict[str, str]]):
+    write_csv(partition_dir(landing, source) / "part.csv", rows)
+    result = load_partition(conn, landing, source, DT)
+    assert result.rows_read == result.rows_loaded + result.rows_rejected == len(rows)
+    return result
+
+
+def rejected(conn) -> list[tuple]:
+    return conn.execute(
+        "select source_file, source_row, reason_code from raw.rejected_rows order by source_row"
+    ).fetchall()
+
+
+@pytest.mark.parametrize(
+    ("override", "reason"),
+    [
+        ({"buyer_id": ""}, "buyer_id_missing"),
+        ({"status": "shipped_maybe"}, "status_not_allowed"),
+        ({"entry_point": "FOLLOW_FEED"}, "entry_point_not_allowed"),
+        ({"item_amount": "110.001"}, "item_amount_invalid"),
+        ({"paid_amount": "NaN"}, "paid_amount_invalid"),
+        ({"paid_amount": "abc"}, "paid_amount_invalid"),
+        ({"quantity": "0"}, "quantity_below_minimum"),
+        ({"quantity": "1.5"}, "quantity_invalid"),
+        ({"discount_amount": "-1.00"}, "discount_amount_below_minimum"),
+        ({"discount_amount": "120.00"}, "discount_exceeds_item"),
+        ({"refund_amount": "100.01"}, "refund_exceeds_paid"),
+        ({"created_at": "yesterday"}, "created_at_invalid"),
+        ({"updated_at": "2021-06-15T19:00:00+08:00"}, "updated_before_created"),
+        ({"paid_at": ""}, "paid_at_missing"),
+    ],
+)
+def test_bad_order_row_is_rejected_with_reason(conn, tmp_path, override, reason) -> None:
+    rows = [VALID_ORDER, {**VALID_ORDER, "order_id": "2", **override}]
+    result = load_one(conn, tmp_path, "orders", rows)
+    assert (result.rows_loaded, result.rows_rejected) == (1, 1)
+    assert rejected(conn) == [("orders/dt=2021-06-15/part.csv", 2, reason)]
+    raw_record = conn.execute("select raw_record from raw.rejected_rows").fetchone()[0]
+    assert json.loads(raw_record)["order_id"] == "2"
+
+
+@pytest.mark.parametrize(
+    ("override", "reason"),
+    [
+        ({"ended_at": "2021-06-15T18:00:00+08:00"}, "ended_before_started"),
+        ({"follower_viewers": "101"}, "follower_viewers_exceed_viewers"),
+        ({"viewers": "-1", "follower_viewers": "0"}, "viewers_below_minimum"),
+    ],
+)
+def test_bad_session_row_is_rejected_with_reason(conn, tmp_path, override, reason) -> None:
+    result = load_one(conn, tmp_path, "livestream_sessions", [{**VALID_SESSION, **override}])
+    assert (result.rows_loaded, result.rows_rejected) == (0, 1)
+    assert rejected(conn)[0][2] == reason
+
+
+def test_missing_required_column_rejects_every_row(conn, tmp_path) -> None:
+    rows = [{k: v for k, v in VALID_ORDER.items() if k != "shop_id"}] * 3
+    result = load_one(conn, tmp_path, "orders", rows)
+    assert (result.rows_loaded, result.rows_rejected) == (0, 3)
+    assert {r[2] for r in rejected(conn)} == {"missing_required_column"}
+
+
+def test_unreadable_file_is_quarantined_and_the_rest_loads(conn, tmp_path) -> None:
+    folder = partition_dir(tmp_path, "orders")
+    write_csv(folder / "good.csv", [VALID_ORDER])
+    (folder / "broken.parquet").write_bytes(b"PAR1 this is not parquet")
+    (folder / "notes.txt").write_text("not a landing format")
+    result = load_partition(conn, tmp_path, "orders", DT)
+    assert result.rows_loaded == 1
+    assert sorted(r[0] for r in rejected(conn)) == [
+        "orders/dt=2021-06-15/broken.parquet",
+        "orders/dt=2021-06-15/notes.txt",
+    ]
+    assert {r[2] for r in rejected(conn)} == {"file_unreadable"}
+    assert result.rows_read == result.rows_loaded + result.rows_rejected
+
+
+def test_types_ids_time_zones_extra_columns(conn, tmp_path) -> None:
+    # Columns in another order, an unknown extra column, a timestamp without offset (Shanghai),
+    # a UTC timestamp, personal data present, ids with leading zeros.
+    row = {"extra": "ignored", **VALID_ORDER, "receiver_phone": "13800000000",
+           "created_at": "2021-06-15 20:00:00", "paid_at": "2021-06-15T12:01:00Z"}  # fmt: skip
+    row = dict(reversed(list(row.items())))
+    load_one(conn, tmp_path, "orders", [row])
+    order_id, created_at, paid_at, refund, phone = conn.execute(
+        "select order_id, created_at, paid_at, refund_amount, receiver_phone from raw.orders"
+    ).fetchone()
+    assert order_id == "007"
+    assert created_at == datetime(2021, 6, 15, 20, 0, tzinfo=SHANGHAI)
+    assert paid_at == datetime(2021, 6, 15, 20, 1, tzinfo=SHANGHAI)
+    assert str(refund) == "0.00"  # refund_amount defaults to 0
+    assert phone == "13800000000"  # kept in raw only; staging never selects it
+
+
+def test_header_only_and_bom_csv(conn, tmp_path) -> None:
+    folder = partition_dir(tmp_path, "orders")
+    (folder / "empty.csv").write_text(",".join(VALID_ORDER) + "\n", encoding="utf-8")
+    write_csv(folder / "bom.csv", [VALID_ORDER], encoding="utf-8-sig")
+    result = load_partition(conn, tmp_path, "orders", DT)
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (1, 1, 0)
+
+
+def test_jsonl_and_parquet_load(conn, tmp_path) -> None:
+    folder = partition_dir(tmp_path, "follows")
+    events = [
+        {"event_id": "e1", "follower_id": "b1", "streamer_id": "s1", "event_type": "follow",
+         "event_at": "2021-06-15T10:00:00+08:00"},
+        {"event_id": "e2", "follower_id": "b1", "streamer_id": "s1", "event_type": "block",
+         "event_at": "2021-06-15T11:00:00+08:00"},
+    ]  # fmt: skip
+    (folder / "a.jsonl").write_text("\n".join(json.dumps(e) for e in events) + "\n")
+    conn.execute(
+        f"copy (select 'e3' as event_id, 'b2' as follower_id, 's1' as streamer_id, "
+        f"'unfollow' as event_type, timestamptz '2021-06-15 12:00:00+08' as event_at) "
+        f"to '{folder / 'b.parquet'}' (format parquet)"
+    )
+    result = load_partition(conn, tmp_path, "follows", DT)
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (3, 2, 1)
+    assert rejected(conn)[0][1:] == (2, "event_type_not_allowed")
+
+
+def test_reloading_replaces_the_partition(conn, tmp_path) -> None:
+    rows = [VALID_ORDER, {**VALID_ORDER, "order_id": "2", "status": "bogus"}]
+    for _ in range(3):
+        load_one(conn, tmp_path, "orders", rows)
+    counts = conn.execute(
+        "select (select count(*) from raw.orders), (select count(*) from raw.rejected_rows), "
+        "(select count(*) from raw.load_audit)"
+    ).fetchone()
+    assert counts == (1, 1, 1)
+    # A corrected re-export replaces the old one; a vanished partition means "no records".
+    load_one(conn, tmp_path, "orders", [VALID_ORDER, {**VALID_ORDER, "order_id": "2"}])
+    assert conn.execute("select count(*) from raw.orders").fetchone()[0] == 2
+    assert conn.execute("select count(*) from raw.rejected_rows").fetchone()[0] == 0
+    for path in partition_dir(tmp_path, "orders").iterdir():
+        path.unlink()
+    load_partition(conn, tmp_path, "orders", DT)
+    assert conn.execute("select count(*) from raw.orders").fetchone()[0] == 0
