@@ -40,9 +40,7 @@ def cmd_run(landing: Path, warehouse: Path, start: date | None, end: date | None
     print(f"Published marts for BI: {published_path_for(warehouse.resolve())}")
     print(f"{'source':<22}{'read':>12}{'loaded':>12}{'rejected':>12}")
     for source, counts in summary.loads.items():
-        print(
-            f"{source:<22}{counts['read']:>12,}{counts['loaded']:>12,}{counts['rejected']:>12,}"
-        )
+        print(f"{source:<22}{counts['read']:>12,}{counts['loaded']:>12,}{counts['rejected']:>12,}")
     print(
         f"dbt: {summary.models_built} models and seeds built, {summary.tests_passed} tests passed, "
         f"{len(summary.tests_failed)} failed; {summary.seconds:.1f} s in all"

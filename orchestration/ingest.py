@@ -93,9 +93,7 @@ def partition_files(landing_root: Path, source: str, dt: date) -> list[Path]:
     if not folder.is_dir():
         return []
     # Names starting with '.' or '_' are markers (_SUCCESS, .crc), not data.
-    return sorted(
-        p for p in folder.iterdir() if p.is_file() and not p.name.startswith((".", "_"))
-    )
+    return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith((".", "_")))
 
 
 def _reader_sql(path: Path, source: Source) -> str:
@@ -219,8 +217,7 @@ def load_partition(
     files = partition_files(landing_root, source.name, dt)
 
     conn.execute(
-        "CREATE OR REPLACE TEMP TABLE _accepted AS SELECT * FROM "
-        f"{raw_table(source)} WHERE false"
+        f"CREATE OR REPLACE TEMP TABLE _accepted AS SELECT * FROM {raw_table(source)} WHERE false"
     )
     conn.execute(
         f"CREATE OR REPLACE TEMP TABLE _rejected AS SELECT * FROM {RAW_SCHEMA}.rejected_rows "
@@ -239,9 +236,7 @@ def load_partition(
             f"{source.name} {dt}: read {rows_read} rows but accounted {accepted} + {rejected}"
         )
     reasons = dict(
-        conn.execute(
-            "SELECT reason_code, count(*) FROM _rejected GROUP BY 1 ORDER BY 1"
-        ).fetchall()
+        conn.execute("SELECT reason_code, count(*) FROM _rejected GROUP BY 1 ORDER BY 1").fetchall()
     )
     params = [source.name, dt]
     conn.execute("BEGIN TRANSACTION")
@@ -294,8 +289,7 @@ def _stage_file(
         )
         return rows
     conn.execute(
-        "CREATE OR REPLACE TEMP TABLE _validated AS "
-        + _validated_sql(source, "_file", present)
+        "CREATE OR REPLACE TEMP TABLE _validated AS " + _validated_sql(source, "_file", present)
     )
     typed = ", ".join(quote_ident(c) for c in source.column_names)
     conn.execute(

@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import E2E_START, REPO_ROOT, query, run_command
 from dagster import AssetKey, DagsterInstance, materialize
 from dagster._core.instance.ref import InstanceRef
 
-from conftest import E2E_START, REPO_ROOT, query, run_command
 from orchestration.landing_contract import SOURCES
 
 
@@ -46,8 +46,11 @@ def test_dbt_tests_are_asset_checks_including_source_tests(defs, dbt_manifest: P
     tests = [n for n in manifest["nodes"].values() if n["resource_type"] == "test"]
     checks = {key.name for key in defs.resolve_asset_graph().asset_check_keys}
     assert {t["name"] for t in tests} <= checks
-    source_checks = [k for k in defs.resolve_asset_graph().asset_check_keys if k.asset_key ==
-                     AssetKey(["raw", "orders"])]
+    source_checks = [
+        k
+        for k in defs.resolve_asset_graph().asset_check_keys
+        if k.asset_key == AssetKey(["raw", "orders"])
+    ]
     assert any(k.name.startswith("source_not_null_platform_orders") for k in source_checks)
 
 
@@ -60,7 +63,9 @@ def test_every_warehouse_writer_is_in_the_single_writer_pool(defs) -> None:
 
 
 def test_dagster_yaml_limits_the_pool_to_one(tmp_path: Path) -> None:
-    with DagsterInstance.from_ref(InstanceRef.from_dir(str(tmp_path), config_dir=str(REPO_ROOT))) as instance:  # noqa: E501
+    with DagsterInstance.from_ref(
+        InstanceRef.from_dir(str(tmp_path), config_dir=str(REPO_ROOT))
+    ) as instance:  # noqa: E501
         config = instance.get_concurrency_config()
     assert config.pool_config.default_pool_limit == 1
 
@@ -94,15 +99,18 @@ def test_materialize_partition_through_dagster_cli_then_again_in_process(
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     sql = f"select count(*), sum(paid_amount) from raw.orders where _partition_dt = '{partition}'"
     first = query(warehouse, sql)
-    expected_rows = query(
-        warehouse,
-        "select count(*) from read_parquet("
-        f"'{simulated_landing}/orders/dt={partition}/*.parquet', hive_partitioning = false)",
-    )[0][0] + query(
-        warehouse,
-        f"select count(*) from read_csv('{simulated_landing}/orders/dt={partition}/*.csv', "
-        "all_varchar = true, hive_partitioning = false)",
-    )[0][0]
+    expected_rows = (
+        query(
+            warehouse,
+            "select count(*) from read_parquet("
+            f"'{simulated_landing}/orders/dt={partition}/*.parquet', hive_partitioning = false)",
+        )[0][0]
+        + query(
+            warehouse,
+            f"select count(*) from read_csv('{simulated_landing}/orders/dt={partition}/*.csv', "
+            "all_varchar = true, hive_partitioning = false)",
+        )[0][0]
+    )
     assert first[0][0] == expected_rows > 0
 
     in_process = build_definitions(warehouse_path=warehouse, landing_root=simulated_landing)

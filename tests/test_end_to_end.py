@@ -165,8 +165,14 @@ def test_counts_add_up(e2e_warehouse: Path) -> None:
 
 
 def snapshot_marts(warehouse: Path) -> dict[str, list[tuple]]:
-    tables = [t for (t,) in query(warehouse, "select table_name from information_schema.tables "
-                                             "where table_schema = 'marts' order by 1")]
+    tables = [
+        t
+        for (t,) in query(
+            warehouse,
+            "select table_name from information_schema.tables "
+            "where table_schema = 'marts' order by 1",
+        )
+    ]
     return {t: query(warehouse, f"select * from marts.{t} order by all") for t in tables}
 
 
