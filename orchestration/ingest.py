@@ -9,7 +9,10 @@ good state.
 
 from __future__ import annotations
 
+import gzip
+import json
 import re
+import tempfile
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -27,6 +30,8 @@ from orchestration.landing_contract import (
 )
 
 RAW_SCHEMA = "raw"
+# A JSON Lines record's physical line, when a file had to be re-read line by line.
+JSON_LINE_COLUMN = "__line"
 PARTITION_DIR = re.compile(r"^dt=(\d{4}-\d{2}-\d{2})$")
 
 
@@ -88,6 +93,15 @@ def list_partitions(landing_root: Path, source: str) -> list[date]:
     return sorted(found)
 
 
+def invalid_partition_folders(landing_root: Path, source: str) -> list[str]:
+    """Folders under a source that are not `dt=<a real date>`: never loaded, always reported."""
+    source_dir = landing_root / source
+    if not source_dir.is_dir():
+        return []
+    valid = {f"dt={dt.isoformat()}" for dt in list_partitions(landing_root, source)}
+    return sorted(p.name for p in source_dir.iterdir() if p.is_dir() and p.name not in valid)
+
+
 def partition_files(landing_root: Path, source: str, dt: date) -> list[Path]:
     folder = landing_root / source / f"dt={dt.isoformat()}"
     if not folder.is_dir():
@@ -97,7 +111,11 @@ def partition_files(landing_root: Path, source: str, dt: date) -> list[Path]:
 
 
 def _reader_sql(path: Path, source: Source) -> str:
-    """A relation with every column of the file as text, the file row number and the raw record."""
+    """A relation over one file: its row number, the raw record as JSON text, and its columns.
+
+    CSV is read all-text and JSON Lines with the contract's columns as JSON values, so no type is
+    guessed from the first rows; Parquet brings its own schema.
+    """
     name = path.name.lower()
     location = quote_literal(str(path))
     if name.endswith(".parquet"):
@@ -105,19 +123,49 @@ def _reader_sql(path: Path, source: Source) -> str:
     elif name.endswith((".csv", ".csv.gz")):
         scan = f"read_csv({location}, header = true, all_varchar = true, hive_partitioning = false)"
     elif name.endswith((".jsonl", ".jsonl.gz")):
-        # The expected columns are given, so nothing is guessed from the first rows.
-        columns = ", ".join(f"{quote_literal(c)}: 'VARCHAR'" for c in source.column_names)
+        columns = [*source.column_names, JSON_LINE_COLUMN]
+        spec = ", ".join(
+            f"{quote_literal(c)}: '{'BIGINT' if c == JSON_LINE_COLUMN else 'JSON'}'"
+            for c in columns
+        )
         scan = (
-            f"read_json({location}, format = 'newline_delimited', columns = {{{columns}}}, "
+            f"read_json({location}, format = 'newline_delimited', columns = {{{spec}}}, "
             "hive_partitioning = false)"
         )
     else:
         raise ValueError(f"unsupported file type (expected one of {LANDING_FILE_SUFFIXES})")
-    # DuckDB preserves insertion order, so row_number() over the scan is the file's row number.
+    # DuckDB preserves insertion order, so row_number() over the scan is the record's number in
+    # the file (for JSON Lines re-read after bad lines were set aside: its physical line).
+    row_number = "row_number() OVER ()"
+    if name.endswith((".jsonl", ".jsonl.gz")):
+        row_number = f"coalesce(f.{JSON_LINE_COLUMN}, {row_number})"
     return (
-        "SELECT row_number() OVER () AS _source_row, to_json(f)::VARCHAR AS _raw, f.* "
-        f"FROM {scan} f"
+        f"SELECT {row_number} AS _source_row, to_json(f)::VARCHAR AS _raw, f.* FROM {scan} f"
     )
+
+
+def _split_json_lines(path: Path, scratch: Path) -> tuple[Path, list[tuple[int, str, str]]]:
+    """The cold path for a JSON Lines file DuckDB cannot parse as a whole: set aside the lines that
+    are not JSON objects, with their line numbers, and write the others (tagged with their line
+    number) to a scratch file for DuckDB to read. Only runs for files with broken lines."""
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    bad: list[tuple[int, str, str]] = []
+    clean = scratch / "clean.jsonl"
+    with opener(path, "rt", encoding="utf-8", errors="replace") as lines, open(clean, "w") as out:
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except ValueError as error:
+                bad.append((number, line.rstrip("\r\n")[:10_000], f"not valid JSON: {error}"))
+                continue
+            if not isinstance(record, dict):
+                bad.append((number, line.rstrip("\r\n")[:10_000], "not a JSON object"))
+                continue
+            record[JSON_LINE_COLUMN] = number
+            out.write(json.dumps(record) + "\n")
+    return clean, bad
 
 
 def _typed_sql(column: Column, text: str) -> str:
@@ -141,51 +189,76 @@ def _typed_sql(column: Column, text: str) -> str:
     raise ValueError(column.kind)
 
 
+# Timestamps outside this range are rejected as implausible (a year-0001 or 9999 placeholder).
+EARLIEST_TIMESTAMP = "1970-01-01 00:00:00+00"
+LATEST_TIMESTAMP = "2100-01-01 00:00:00+00"
+
+
 def _reject_reason_cases(source: Source) -> list[tuple[str, str, str]]:
-    """(condition over text `v_<col>` and typed columns, reason code, message), first match wins."""
-    cases: list[tuple[str, str, str]] = []
+    """(SQL condition, reason code, SQL message) in order; the first that holds is the reason.
+
+    Conditions see the text values `v_<col>`, the typed columns and `_nested` (the first column
+    holding an object or array)."""
+    cases = [
+        (
+            "_nested IS NOT NULL",
+            "nested_value",
+            "'column ' || _nested || ' holds an object or array where a scalar is expected'",
+        )
+    ]
     for c in source.columns:
         text, typed = f"v_{c.name}", quote_ident(c.name)
         present = f"nullif({text}, '') IS NOT NULL"
+
+        def case(condition: str, suffix: str, message: str, name: str = c.name) -> None:
+            cases.append((condition, f"{name}_{suffix}", quote_literal(f"{name} {message}")))
+
         if c.required:
-            cases.append((f"NOT ({present})", f"{c.name}_missing", f"{c.name} is required"))
+            case(f"NOT ({present})", "missing", "is required")
         if c.kind in ("integer", "money", "timestamp"):
-            cases.append(
-                (
-                    f"{present} AND {typed} IS NULL",
-                    f"{c.name}_invalid",
-                    f"{c.name} is not a valid {c.kind}"
-                    + (" (at most 2 decimal places)" if c.kind == "money" else ""),
-                )
+            detail = " (at most 2 decimal places)" if c.kind == "money" else ""
+            case(f"{present} AND {typed} IS NULL", "invalid", f"is not a valid {c.kind}{detail}")
+        if c.kind == "timestamp":
+            case(
+                f"{typed} < TIMESTAMPTZ '{EARLIEST_TIMESTAMP}' "
+                f"OR {typed} >= TIMESTAMPTZ '{LATEST_TIMESTAMP}'",
+                "out_of_range",
+                "is outside 1970-01-01 .. 2099-12-31",
             )
         if c.values:
             allowed = ", ".join(quote_literal(v) for v in c.values)
-            cases.append(
-                (
-                    f"{typed} IS NOT NULL AND {typed} NOT IN ({allowed})",
-                    f"{c.name}_not_allowed",
-                    f"{c.name} must be one of: {', '.join(c.values)}",
-                )
+            case(
+                f"{typed} IS NOT NULL AND {typed} NOT IN ({allowed})",
+                "not_allowed",
+                f"must be one of: {', '.join(c.values)}",
             )
         if c.minimum is not None:
-            cases.append(
-                (
-                    f"{typed} < {c.minimum}",
-                    f"{c.name}_below_minimum",
-                    f"{c.name} must be >= {c.minimum}",
-                )
-            )
+            case(f"{typed} < {c.minimum}", "below_minimum", f"must be >= {c.minimum}")
     for rule in source.rules:
-        cases.append((f"NOT coalesce({rule.sql}, false)", rule.code, rule.message))
+        cases.append((f"NOT coalesce({rule.sql}, false)", rule.code, quote_literal(rule.message)))
     return cases
 
 
-def _validated_sql(source: Source, file_relation: str, present_columns: set[str]) -> str:
+def _text_and_nested_sql(column: str, file_type: str | None) -> tuple[str, str]:
+    """(the column's value as text, a condition that it is an object or array) for a file column."""
+    if file_type is None:
+        return "NULL", "false"
+    ident = quote_ident(column)
+    if file_type == "JSON":
+        is_nested = f"coalesce(json_type({ident}) IN ('OBJECT', 'ARRAY'), false)"
+        return f"CASE WHEN {is_nested} THEN NULL ELSE {ident} ->> '$' END", is_nested
+    if file_type.startswith(("STRUCT", "MAP", "UNION")) or file_type.endswith("]"):
+        return "NULL", f"{ident} IS NOT NULL"
+    return f"{ident}::VARCHAR", "false"
+
+
+def _validated_sql(source: Source, file_relation: str, file_types: dict[str, str]) -> str:
     """Rows of one file with typed columns and `_reject_code`/`_reject_reason` (NULL when valid)."""
-    text_columns = [
-        f"{quote_ident(c.name) if c.name in present_columns else 'NULL'}::VARCHAR AS v_{c.name}"
-        for c in source.columns
-    ]
+    text_columns, nested = [], []
+    for c in source.columns:
+        text, is_nested = _text_and_nested_sql(c.name, file_types.get(c.name))
+        text_columns.append(f"{text} AS v_{c.name}")
+        nested.append(f"WHEN {is_nested} THEN {quote_literal(c.name)}")
     typed_columns = []
     for c in source.columns:
         typed = _typed_sql(c, f"v_{c.name}")
@@ -194,10 +267,12 @@ def _validated_sql(source: Source, file_relation: str, present_columns: set[str]
         typed_columns.append(f"{typed}::{SQL_TYPES[c.kind]} AS {quote_ident(c.name)}")
     cases = _reject_reason_cases(source)
     code = " ".join(f"WHEN {cond} THEN {quote_literal(code)}" for cond, code, _ in cases)
-    message = " ".join(f"WHEN {cond} THEN {quote_literal(msg)}" for cond, _, msg in cases)
+    message = " ".join(f"WHEN {cond} THEN {msg}" for cond, _, msg in cases)
     return f"""
         WITH text_rows AS (
-            SELECT _source_row, _raw, {", ".join(text_columns)} FROM {file_relation}
+            SELECT _source_row, _raw, {", ".join(text_columns)},
+                CASE {" ".join(nested)} END AS _nested
+            FROM {file_relation}
         ), typed_rows AS (
             SELECT *, {", ".join(typed_columns)} FROM text_rows
         )
@@ -266,35 +341,49 @@ def load_partition(
 def _stage_file(
     conn: duckdb.DuckDBPyConnection, source: Source, path: Path, relative: str, dt: date
 ) -> int:
-    """Read one file into the temp tables `_accepted`/`_rejected`; return the rows it holds."""
-    file_literal = quote_literal(relative)
-    try:
-        conn.execute(f"CREATE OR REPLACE TEMP TABLE _file AS {_reader_sql(path, source)}")
-    except (duckdb.Error, ValueError) as error:
-        # The file cannot be read at all: quarantine it whole, the rest of the partition loads.
-        message = str(error).splitlines()[0][:500]
-        conn.execute(
-            "INSERT INTO _rejected VALUES (?, ?, ?, NULL, 'file_unreadable', ?, NULL)",
-            [source.name, dt, relative, f"file cannot be read: {message}"],
-        )
-        return 1
-    present = {row[0] for row in conn.execute("DESCRIBE _file").fetchall()}
+    """Read one file into the temp tables `_accepted`/`_rejected`; return the records it holds."""
+    if path.stat().st_size == 0:
+        return 0  # an empty file holds no records
+    reject = "INSERT INTO _rejected VALUES (?, ?, ?, ?, ?, ?, ?)"
+    with tempfile.TemporaryDirectory(prefix="lcw-ingest-") as scratch:
+        try:
+            conn.execute(f"CREATE OR REPLACE TEMP TABLE _file AS {_reader_sql(path, source)}")
+        except (duckdb.Error, ValueError) as error:
+            if not path.name.lower().endswith((".jsonl", ".jsonl.gz")):
+                # Unreadable as a whole: quarantine the file, the rest of the partition loads.
+                message = " ".join(str(error).split())[:500]
+                conn.execute(
+                    reject,
+                    [source.name, dt, relative, None, "file_unreadable",
+                     f"file cannot be read: {message}", None],
+                )  # fmt: skip
+                return 1
+            clean, bad_lines = _split_json_lines(path, Path(scratch))
+            for line, raw, reason in bad_lines:
+                conn.execute(reject, [source.name, dt, relative, line, "json_invalid", reason, raw])
+            conn.execute(f"CREATE OR REPLACE TEMP TABLE _file AS {_reader_sql(clean, source)}")
+            rows_set_aside = len(bad_lines)
+        else:
+            rows_set_aside = 0
+    file_types = {
+        name: str(data_type) for name, data_type, *_ in conn.execute("DESCRIBE _file").fetchall()
+    }
     rows = conn.execute("SELECT count(*) FROM _file").fetchone()[0]
-    missing = [c.name for c in source.columns if c.required and c.name not in present]
+    missing = [c.name for c in source.columns if c.required and c.name not in file_types]
     if missing:
         conn.execute(
             "INSERT INTO _rejected SELECT ?, ?, ?, _source_row, 'missing_required_column', ?, _raw "
             "FROM _file",
             [source.name, dt, relative, f"file lacks required column(s): {', '.join(missing)}"],
         )
-        return rows
+        return rows + rows_set_aside
     conn.execute(
-        "CREATE OR REPLACE TEMP TABLE _validated AS " + _validated_sql(source, "_file", present)
+        "CREATE OR REPLACE TEMP TABLE _validated AS " + _validated_sql(source, "_file", file_types)
     )
     typed = ", ".join(quote_ident(c) for c in source.column_names)
     conn.execute(
         f"INSERT INTO _accepted SELECT {typed}, DATE {quote_literal(dt.isoformat())}, "
-        f"{file_literal}, _source_row FROM _validated WHERE _reject_code IS NULL"
+        f"{quote_literal(relative)}, _source_row FROM _validated WHERE _reject_code IS NULL"
     )
     conn.execute(
         "INSERT INTO _rejected SELECT ?, ?, ?, _source_row, _reject_code, _reject_reason, _raw "
@@ -303,4 +392,4 @@ def _stage_file(
     )
     conn.execute("DROP TABLE _file")
     conn.execute("DROP TABLE _validated")
-    return rows
+    return rows + rows_set_aside

@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 from dagster import DagsterEventType, DagsterInstance, ExecuteInProcessResult
 
-from orchestration.ingest import list_partitions
+from orchestration.ingest import invalid_partition_folders, list_partitions
 from orchestration.landing_contract import SOURCES
 
 # Dagster's tags for one run over a range of partitions (a single-run backfill).
@@ -88,6 +88,9 @@ def run_pipeline(
     if not landing_root.is_dir():
         raise PipelineError(f"landing directory {landing_root} does not exist")
     first_dt, last_dt = select_range(landing_export_dates(landing_root), start, end)
+    for source in SOURCES:
+        for folder in invalid_partition_folders(landing_root, source):
+            progress(f"Warning: ignoring {source}/{folder}: not a dt=YYYY-MM-DD partition folder")
     warehouse_path.parent.mkdir(parents=True, exist_ok=True)
 
     progress("Preparing the dbt manifest")

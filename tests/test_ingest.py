@@ -189,3 +189,103 @@ def test_reloading_replaces_the_partition(conn, tmp_path) -> None:
         path.unlink()
     load_partition(conn, tmp_path, "orders", DT)
     assert conn.execute("select count(*) from raw.orders").fetchone()[0] == 0
+
+
+def follows_line(**override: object) -> str:
+    event = {"event_id": "e1", "follower_id": "b1", "streamer_id": "s1",
+             "event_type": "follow", "event_at": "2021-06-15T10:00:00+08:00", **override}  # fmt: skip
+    return json.dumps(event, ensure_ascii=False)
+
+
+def test_broken_json_lines_are_rejected_one_by_one(conn, tmp_path) -> None:
+    lines = [
+        follows_line(event_id="e1"),
+        "",  # a blank line is not a record
+        '{"event_id": "e2", "follower_id": ',  # truncated
+        "[1, 2]",  # JSON, but not an object
+        follows_line(event_id="e3"),
+    ]
+    (partition_dir(tmp_path, "follows") / "a.jsonl").write_text("\r\n".join(lines) + "\r\n")
+    result = load_partition(conn, tmp_path, "follows", DT)
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (4, 2, 2)
+    assert rejected(conn) == [
+        ("follows/dt=2021-06-15/a.jsonl", 3, "json_invalid"),
+        ("follows/dt=2021-06-15/a.jsonl", 4, "json_invalid"),
+    ]
+    assert conn.execute("select list(_source_row order by 1) from raw.follows").fetchone()[0] == [
+        1,
+        5,
+    ]
+
+
+def test_nested_value_where_a_scalar_is_expected(conn, tmp_path) -> None:
+    lines = [follows_line(), follows_line(event_id="e2", follower_id={"id": "b2"})]
+    (partition_dir(tmp_path, "follows") / "a.jsonl").write_text("\n".join(lines) + "\n")
+    result = load_partition(conn, tmp_path, "follows", DT)
+    assert (result.rows_loaded, result.rows_rejected) == (1, 1)
+    reason = conn.execute("select reason_code, reason from raw.rejected_rows").fetchone()
+    assert reason == (
+        "nested_value",
+        "column follower_id holds an object or array where a scalar is expected",
+    )
+
+
+def test_numbers_as_strings_and_strings_as_numbers(conn, tmp_path) -> None:
+    # Ids written as JSON numbers are still ids (as text); integers written as strings parse.
+    session = {**VALID_SESSION, "session_id": 7, "viewers": "100", "follower_viewers": 40}
+    (partition_dir(tmp_path, "livestream_sessions") / "a.jsonl").write_text(json.dumps(session))
+    result = load_partition(conn, tmp_path, "livestream_sessions", DT)
+    assert result.rows_loaded == 1
+    assert conn.execute("select session_id, viewers from raw.livestream_sessions").fetchone() == (
+        "7",
+        100,
+    )
+
+
+@pytest.mark.parametrize("value", ["0001-01-01T00:00:00+08:00", "9999-12-31T23:59:59+08:00"])
+def test_placeholder_dates_are_out_of_range(conn, tmp_path, value) -> None:
+    load_one(conn, tmp_path, "follows", [json.loads(follows_line(event_at=value))])
+    assert rejected(conn)[0][2] == "event_at_out_of_range"
+
+
+@pytest.mark.parametrize("value", ["Infinity", "-inf", "1e400"])
+def test_infinite_money_is_invalid(conn, tmp_path, value) -> None:
+    load_one(conn, tmp_path, "orders", [{**VALID_ORDER, "paid_amount": value}])
+    assert rejected(conn)[0][2] == "paid_amount_invalid"
+
+
+def test_hostile_file_names_and_partition_folders(conn, tmp_path) -> None:
+    # A file name that tries SQL injection loads as data; it is only ever a quoted literal.
+    folder = partition_dir(tmp_path, "orders")
+    write_csv(folder / "x'); drop table raw.orders; --.csv", [VALID_ORDER])
+    assert load_partition(conn, tmp_path, "orders", DT).rows_loaded == 1
+    assert conn.execute("select count(*) from raw.orders").fetchone()[0] == 1
+    # Folders that are not dt=<a real date> are not partitions (and are reported by `lcw run`).
+    from orchestration.ingest import invalid_partition_folders, list_partitions
+
+    for name in ("dt=2021-13-45", "dt=..", "dt=2021-06-15;drop", "other"):
+        (tmp_path / "orders" / name).mkdir()
+    assert list_partitions(tmp_path, "orders") == [DT]
+    assert invalid_partition_folders(tmp_path, "orders") == [
+        "dt=..",
+        "dt=2021-06-15;drop",
+        "dt=2021-13-45",
+        "other",
+    ]
+
+
+def test_empty_file_wrong_encoding_emoji_and_long_lines(conn, tmp_path) -> None:
+    folder = partition_dir(tmp_path, "orders")
+    (folder / "empty.csv").write_bytes(b"")
+    write_csv(folder / "latin1.csv", [{**VALID_ORDER, "category": "crème"}], encoding="latin-1")
+    write_csv(folder / "emoji.csv", [{**VALID_ORDER, "order_id": "e", "category": "美妆💄"}])
+    write_csv(folder / "long.csv", [{**VALID_ORDER, "order_id": "l", "category": "x" * 3_000_000}])
+    result = load_partition(conn, tmp_path, "orders", DT)
+    assert result.rows_read == result.rows_loaded + result.rows_rejected
+    loaded = dict(conn.execute("select order_id, category from raw.orders").fetchall())
+    assert loaded["e"] == "美妆💄"
+    reasons = dict(conn.execute("select source_file, reason_code from raw.rejected_rows").fetchall())
+    assert reasons.get("orders/dt=2021-06-15/latin1.csv") == "file_unreadable"
+    # A 3 MB field is either loaded whole or the file is quarantined with DuckDB's reason.
+    assert "l" in loaded or reasons.get("orders/dt=2021-06-15/long.csv") == "file_unreadable"
+    assert "orders/dt=2021-06-15/empty.csv" not in reasons
