@@ -16,6 +16,7 @@ from orchestration.dbt_assets import warehouse_dbt_assets
 from orchestration.ingestion_assets import ingestion_assets
 from orchestration.publish import published_marts
 from orchestration.resources import build_resources
+from orchestration.sensors import landing_partition_sensor
 from orchestration.settings import default_landing_root, default_warehouse_path
 
 # dbt source tests are checks on the ingestion assets but run inside `dbt build`, so each job
@@ -50,6 +51,7 @@ def build_definitions(warehouse_path: Path | None = None, landing_root: Path | N
         assets=[*ingestion_assets, warehouse_dbt_assets, published_marts],
         jobs=[ingest_job, build_job],
         schedules=[daily_ingest_schedule],
+        sensors=[landing_partition_sensor],
         resources=build_resources(
             warehouse_path or default_warehouse_path(), landing_root or default_landing_root()
         ),

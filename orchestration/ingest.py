@@ -14,7 +14,7 @@ import json
 import re
 import tempfile
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -139,9 +139,7 @@ def _reader_sql(path: Path, source: Source) -> str:
     row_number = "row_number() OVER ()"
     if name.endswith((".jsonl", ".jsonl.gz")):
         row_number = f"coalesce(f.{JSON_LINE_COLUMN}, {row_number})"
-    return (
-        f"SELECT {row_number} AS _source_row, to_json(f)::VARCHAR AS _raw, f.* FROM {scan} f"
-    )
+    return f"SELECT {row_number} AS _source_row, to_json(f)::VARCHAR AS _raw, f.* FROM {scan} f"
 
 
 def _split_json_lines(path: Path, scratch: Path) -> tuple[Path, list[tuple[int, str, str]]]:
@@ -336,6 +334,20 @@ def load_partition(
     conn.execute("DROP TABLE _accepted")
     conn.execute("DROP TABLE _rejected")
     return LoadResult(source.name, dt, len(files), rows_read, accepted, rejected, reasons)
+
+
+def trailing_average_loaded(
+    conn: duckdb.DuckDBPyConnection, source_name: str, dt: date, days: int = 7
+) -> float | None:
+    """Average rows loaded per partition over the `days` export dates before `dt` that were
+    loaded (None when there are none): the baseline of the row-count-drop check."""
+    ensure_raw_schema(conn)
+    (average,) = conn.execute(
+        f"SELECT avg(rows_loaded) FROM {RAW_SCHEMA}.load_audit "
+        "WHERE source = ? AND partition_dt < ? AND partition_dt >= ?",
+        [source_name, dt, dt - timedelta(days=days)],
+    ).fetchone()
+    return None if average is None else float(average)
 
 
 def _stage_file(

@@ -23,7 +23,7 @@ from dagster import (
 )
 from dagster_duckdb import DuckDBResource
 
-from orchestration.ingest import LoadResult, load_partition
+from orchestration.ingest import LoadResult, load_partition, trailing_average_loaded
 from orchestration.landing_contract import REPORTING_TIME_ZONE, SOURCES
 from orchestration.resources import LandingZone
 from orchestration.settings import WAREHOUSE_POOL
@@ -34,6 +34,9 @@ export_date_partitions = DailyPartitionsDefinition(
 )
 
 REJECT_RATIO_CHECK = "reject_ratio_within_threshold"
+ROW_COUNT_CHECK = "row_count_not_dropped"
+# A partition loading fewer rows than this share of its trailing week's average is suspicious.
+ROW_COUNT_DROP_RATIO = 0.5
 
 
 def ingestion_asset_key(source_name: str) -> AssetKey:
@@ -73,19 +76,29 @@ def build_ingestion_asset(source_name: str) -> AssetsDefinition:
                 REJECT_RATIO_CHECK,
                 asset=key,
                 description="The share of rejected rows stays within LandingZone.max_reject_ratio.",
-            )
+            ),
+            AssetCheckSpec(
+                ROW_COUNT_CHECK,
+                asset=key,
+                description=(
+                    "Warns when a partition loads less than half the average of the week before."
+                ),
+            ),
         ],
     )
     def ingest(
         context: AssetExecutionContext, warehouse: DuckDBResource, landing: LandingZone
     ) -> MaterializeResult:
         loads: list[LoadResult] = []
+        dropped: dict[str, str] = {}
         with warehouse.get_connection() as conn:
             for partition_key in context.partition_keys:
-                result = load_partition(
-                    conn, landing.path, source_name, date.fromisoformat(partition_key)
-                )
+                dt = date.fromisoformat(partition_key)
+                baseline = trailing_average_loaded(conn, source_name, dt)
+                result = load_partition(conn, landing.path, source_name, dt)
                 loads.append(result)
+                if baseline and result.rows_loaded < ROW_COUNT_DROP_RATIO * baseline:
+                    dropped[partition_key] = f"{result.rows_loaded} rows vs {baseline:.0f} a day"
                 if result.files:
                     context.log.info(
                         f"{source_name} dt={partition_key}: read {result.rows_read}, "
@@ -114,7 +127,13 @@ def build_ingestion_asset(source_name: str) -> AssetsDefinition:
                         "max_reject_ratio": landing.max_reject_ratio,
                         "rows_rejected": totals["rows_rejected"],
                     },
-                )
+                ),
+                AssetCheckResult(
+                    check_name=ROW_COUNT_CHECK,
+                    passed=not dropped,
+                    severity=AssetCheckSeverity.WARN,
+                    metadata={"dropped_partitions": MetadataValue.json(dropped)},
+                ),
             ],
         )
 

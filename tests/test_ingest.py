@@ -284,7 +284,9 @@ def test_empty_file_wrong_encoding_emoji_and_long_lines(conn, tmp_path) -> None:
     assert result.rows_read == result.rows_loaded + result.rows_rejected
     loaded = dict(conn.execute("select order_id, category from raw.orders").fetchall())
     assert loaded["e"] == "美妆💄"
-    reasons = dict(conn.execute("select source_file, reason_code from raw.rejected_rows").fetchall())
+    reasons = dict(
+        conn.execute("select source_file, reason_code from raw.rejected_rows").fetchall()
+    )
     assert reasons.get("orders/dt=2021-06-15/latin1.csv") == "file_unreadable"
     # A 3 MB field is either loaded whole or the file is quarantined with DuckDB's reason.
     assert "l" in loaded or reasons.get("orders/dt=2021-06-15/long.csv") == "file_unreadable"

@@ -1,0 +1,119 @@
+"""The ingestion assets as Dagster runs them: asset checks, the landing sensor, crash safety."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+from dagster import AssetKey, build_sensor_context, materialize
+from dagster_duckdb import DuckDBResource
+from test_ingest import VALID_ORDER, write_csv
+
+from conftest import REPO_ROOT
+from orchestration.ingestion_assets import REJECT_RATIO_CHECK, ROW_COUNT_CHECK, ingestion_assets
+from orchestration.resources import LandingZone
+from orchestration.sensors import landing_partition_sensor
+
+FIRST = date(2021, 6, 1)
+ORDERS = next(a for a in ingestion_assets if a.key == AssetKey(["raw", "orders"]))
+
+
+def write_orders(landing: Path, dt: date, count: int, bad: int = 0) -> None:
+    folder = landing / "orders" / f"dt={dt.isoformat()}"
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = [{**VALID_ORDER, "order_id": f"{dt}-{i}"} for i in range(count)]
+    rows += [{**VALID_ORDER, "order_id": f"{dt}-bad{i}", "status": "?"} for i in range(bad)]
+    write_csv(folder / "orders.csv", rows)
+
+
+def checks_after(landing: Path, warehouse: Path, dt: date) -> dict[str, bool]:
+    result = materialize(
+        [ORDERS],
+        partition_key=dt.isoformat(),
+        resources={
+            "warehouse": DuckDBResource(database=str(warehouse)),
+            "landing": LandingZone(root=str(landing)),
+        },
+    )
+    assert result.success
+    return {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+
+
+def test_row_count_drop_and_reject_ratio_checks(tmp_path: Path) -> None:
+    landing, warehouse = tmp_path / "landing", tmp_path / "w.duckdb"
+    for day in range(7):
+        write_orders(landing, FIRST + timedelta(days=day), count=10)
+        checks = checks_after(landing, warehouse, FIRST + timedelta(days=day))
+        assert checks == {REJECT_RATIO_CHECK: True, ROW_COUNT_CHECK: True}
+    # Day 8 loads 4 rows against 10 a day before (< 50%), and 1 of 5 rows (20%) is rejected.
+    write_orders(landing, FIRST + timedelta(days=7), count=4, bad=1)
+    checks = checks_after(landing, warehouse, FIRST + timedelta(days=7))
+    assert checks == {REJECT_RATIO_CHECK: False, ROW_COUNT_CHECK: False}
+
+
+def test_sensor_requests_each_partition_version_once(tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    write_orders(landing, FIRST, count=1)
+    write_orders(landing, FIRST + timedelta(days=1), count=1)
+    (landing / "orders" / "dt=not-a-date").mkdir()
+    context = build_sensor_context(resources={"landing": LandingZone(root=str(landing))})
+    first = landing_partition_sensor(context)
+    assert [r.partition_key for r in first] == ["2021-06-01", "2021-06-02"]
+    again = landing_partition_sensor(context)
+    assert [r.run_key for r in again] == [r.run_key for r in first]
+    # A corrected re-export of 06-02 is a new version: a new run key for that date only.
+    later = time.time() + 5
+    os.utime(landing / "orders" / "dt=2021-06-02" / "orders.csv", (later, later))
+    changed = landing_partition_sensor(context)
+    assert changed[0].run_key == first[0].run_key
+    assert changed[1].run_key != first[1].run_key
+
+
+LOAD_SCRIPT = """
+import sys, duckdb
+from datetime import date
+from pathlib import Path
+from orchestration.ingest import load_partition
+with duckdb.connect(sys.argv[1]) as conn:
+    print("loading", flush=True)
+    load_partition(conn, Path(sys.argv[2]), "orders", date.fromisoformat(sys.argv[3]))
+print("done", flush=True)
+"""
+
+
+@pytest.mark.heavy
+def test_kill_9_mid_load_keeps_the_previous_good_state(tmp_path: Path) -> None:
+    landing, warehouse = tmp_path / "landing", tmp_path / "w.duckdb"
+    write_orders(landing, FIRST, count=3)
+    command = [sys.executable, "-c", LOAD_SCRIPT, str(warehouse), str(landing), FIRST.isoformat()]
+    subprocess.run(command, check=True, cwd=REPO_ROOT, capture_output=True)
+
+    # A much larger re-export of the same partition, killed while it loads.
+    big = landing / "orders" / f"dt={FIRST.isoformat()}" / "orders.csv"
+    columns = ", ".join(f"'{v}' AS {k}" for k, v in VALID_ORDER.items() if k != "order_id")
+    with duckdb.connect() as scratch:
+        scratch.execute(
+            f"COPY (SELECT 'big-' || i AS order_id, {columns} FROM range(1500000) t(i)) "
+            f"TO '{big}' (HEADER)"
+        )
+    process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True)
+    assert process.stdout.readline().strip() == "loading"
+    time.sleep(1.5)
+    assert process.poll() is None, "the load finished before it could be killed"
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        assert conn.execute("select count(*) from raw.orders").fetchone()[0] == 3
+        assert conn.execute("select rows_loaded from raw.load_audit").fetchall() == [(3,)]
+    # The next run completes it.
+    subprocess.run(command, check=True, cwd=REPO_ROOT, capture_output=True)
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        assert conn.execute("select count(*) from raw.orders").fetchone()[0] == 1_500_000
