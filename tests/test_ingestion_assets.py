@@ -12,11 +12,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import REPO_ROOT
 from dagster import AssetKey, build_sensor_context, materialize
 from dagster_duckdb import DuckDBResource
 from test_ingest import VALID_ORDER, write_csv
 
-from conftest import REPO_ROOT
 from orchestration.ingestion_assets import REJECT_RATIO_CHECK, ROW_COUNT_CHECK, ingestion_assets
 from orchestration.resources import LandingZone
 from orchestration.sensors import landing_partition_sensor
