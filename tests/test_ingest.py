@@ -192,8 +192,14 @@ def test_reloading_replaces_the_partition(conn, tmp_path) -> None:
 
 
 def follows_line(**override: object) -> str:
-    event = {"event_id": "e1", "follower_id": "b1", "streamer_id": "s1",
-             "event_type": "follow", "event_at": "2021-06-15T10:00:00+08:00", **override}  # fmt: skip
+    event = {
+        "event_id": "e1",
+        "follower_id": "b1",
+        "streamer_id": "s1",
+        "event_type": "follow",
+        "event_at": "2021-06-15T10:00:00+08:00",
+        **override,
+    }
     return json.dumps(event, ensure_ascii=False)
 
 
