@@ -85,7 +85,8 @@ def list_partitions(landing_root: Path, source: str) -> list[date]:
     found = []
     for child in source_dir.iterdir():
         match = PARTITION_DIR.match(child.name)
-        if child.is_dir() and match:
+        # A symlinked folder could point anywhere on the machine: it is not a partition.
+        if child.is_dir() and not child.is_symlink() and match:
             try:
                 found.append(date.fromisoformat(match.group(1)))
             except ValueError:
@@ -354,9 +355,14 @@ def _stage_file(
     conn: duckdb.DuckDBPyConnection, source: Source, path: Path, relative: str, dt: date
 ) -> int:
     """Read one file into the temp tables `_accepted`/`_rejected`; return the records it holds."""
+    reject = "INSERT INTO _rejected VALUES (?, ?, ?, ?, ?, ?, ?)"
+    if path.is_symlink():
+        # A link could point anywhere on the machine (path traversal): never follow it.
+        message = "file is a symbolic link; links are not followed"
+        conn.execute(reject, [source.name, dt, relative, None, "file_is_symlink", message, None])
+        return 1
     if path.stat().st_size == 0:
         return 0  # an empty file holds no records
-    reject = "INSERT INTO _rejected VALUES (?, ?, ?, ?, ?, ?, ?)"
     with tempfile.TemporaryDirectory(prefix="lcw-ingest-") as scratch:
         try:
             conn.execute(f"CREATE OR REPLACE TEMP TABLE _file AS {_reader_sql(path, source)}")

@@ -297,3 +297,37 @@ def test_empty_file_wrong_encoding_emoji_and_long_lines(conn, tmp_path) -> None:
     # A 3 MB field is either loaded whole or the file is quarantined with DuckDB's reason.
     assert "l" in loaded or reasons.get("orders/dt=2021-06-15/long.csv") == "file_unreadable"
     assert "orders/dt=2021-06-15/empty.csv" not in reasons
+
+
+def test_symlinks_are_never_followed(conn, tmp_path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    write_csv(outside / "secret.csv", [VALID_ORDER])
+    folder = partition_dir(tmp_path / "landing", "orders")
+    (folder / "link.csv").symlink_to(outside / "secret.csv")
+    (tmp_path / "landing" / "orders" / "dt=2021-06-16").symlink_to(outside)
+    from orchestration.ingest import list_partitions
+
+    assert list_partitions(tmp_path / "landing", "orders") == [DT]
+    result = load_partition(conn, tmp_path / "landing", "orders", DT)
+    assert (result.rows_loaded, result.rows_rejected) == (0, 1)
+    assert rejected(conn)[0][2] == "file_is_symlink"
+    assert conn.execute("select raw_record from raw.rejected_rows").fetchone()[0] is None
+
+
+def test_every_reason_code_is_documented() -> None:
+    """docs/landing.md names every reason ingestion can give, literally or as `<column>_...`."""
+    from orchestration.ingest import _reject_reason_cases
+    from orchestration.landing_contract import SOURCES
+
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "landing.md").read_text()
+    for source in SOURCES.values():
+        for _, code, _ in _reject_reason_cases(source):
+            per_column = [
+                f"`<column>_{code.removeprefix(column + '_')}`"
+                for column in source.column_names
+                if code.startswith(column + "_")
+            ]
+            assert f"`{code}`" in docs or any(p in docs for p in per_column), code
+    for code in ("missing_required_column", "json_invalid", "file_unreadable", "file_is_symlink"):
+        assert f"`{code}`" in docs
