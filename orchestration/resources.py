@@ -34,7 +34,10 @@ class PublishedMarts(ConfigurableResource):
 
 
 def published_path_for(warehouse_path: Path) -> Path:
-    """BI reads `published/marts.duckdb` beside the warehouse file, never the warehouse itself."""
+    """BI reads `published/live_commerce.duckdb` beside the warehouse file, never the warehouse.
+
+    The file is not called marts.duckdb: DuckDB names the catalog after the file, and a catalog
+    `marts` would make `marts.<table>` ambiguous with the schema `marts`."""
     return warehouse_path.parent / "published" / "marts.duckdb"
 
 

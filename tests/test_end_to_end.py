@@ -185,3 +185,18 @@ def test_rerun_leaves_marts_identical(simulated_landing: Path, e2e_warehouse: Pa
     assert snapshot_marts(e2e_warehouse) == before
     assert sum(len(rows) for rows in before.values()) > 0
     assert isinstance(before["gmv_daily"][0][3], Decimal)
+
+
+def test_published_copy_holds_the_marts_and_nothing_else(e2e_warehouse: Path) -> None:
+    from orchestration.resources import published_path_for
+
+    published = published_path_for(e2e_warehouse)
+    schemas = {
+        s
+        for (s,) in query(published, "select distinct table_schema from information_schema.tables")
+    }
+    assert schemas == {"marts"}
+    # BI queries use the same names as in the warehouse.
+    assert query(published, "select sum(gmv) from marts.gmv_daily") == query(
+        e2e_warehouse, "select sum(gmv) from marts.gmv_daily"
+    )
