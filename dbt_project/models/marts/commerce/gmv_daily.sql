@@ -1,6 +1,7 @@
 -- Daily GMV on the reporting day (Asia/Shanghai). Paid figures count each order on the day it was
 -- paid, in its latest version (a later refund restates that day); placed figures (拍下) count every
--- order created that day, paid or not, and are reported beside GMV, never instead of it.
+-- order created that day, paid or not, and are reported beside GMV, never instead of it;
+-- refunds_recorded shows refunds on the day they were recorded.
 with paid as (
     select
         paid_date as day,
@@ -24,10 +25,20 @@ placed as (
     group by created_date
 ),
 
+refunds as (
+    select
+        recorded_date as day,
+        sum(refund_change) as refunds_recorded
+    from {{ ref('int_order_refund_events') }}
+    group by recorded_date
+),
+
 days as (
     select day from paid
     union
     select day from placed
+    union
+    select day from refunds
 )
 
 select
@@ -40,7 +51,9 @@ select
     cast(coalesce(paid.private_gmv, 0) as decimal(18, 2)) as private_gmv,
     cast(coalesce(paid.public_gmv, 0) as decimal(18, 2)) as public_gmv,
     coalesce(placed.placed_orders, 0) as placed_orders,
-    cast(coalesce(placed.placed_gmv, 0) as decimal(18, 2)) as placed_gmv
+    cast(coalesce(placed.placed_gmv, 0) as decimal(18, 2)) as placed_gmv,
+    cast(coalesce(refunds.refunds_recorded, 0) as decimal(18, 2)) as refunds_recorded
 from days
 left join paid on days.day = paid.day
 left join placed on days.day = placed.day
+left join refunds on days.day = refunds.day

@@ -43,7 +43,22 @@ enforcement as (
             as brushing_interceptions,
         count(distinct case
             when action_type = 'room_ban' and reason = 'private_order' then target_id
-        end) as live_rooms_banned_private_order
+        end) as live_rooms_banned_private_order,
+        count(distinct case when action_type = 'account_clearance' then gang_id end)
+            as gangs_cleared,
+        count(distinct case when action_type = 'account_clearance' then target_id end)
+            as accounts_cleared,
+        count(case when action_type = 'police_referral' then 1 end) as police_referrals,
+        count(distinct case when action_type = 'police_referral' then case_id end)
+            as referral_cases,
+        cast(coalesce(sum(case when action_type = 'police_referral' then amount_involved end), 0)
+            as decimal(18, 2)) as referral_amount,
+        count(distinct case when campaign = 'pinocchio' then session_id end)
+            as pinocchio_sessions,
+        count(distinct case when campaign = 'pinocchio' then reporter_id end)
+            as pinocchio_reporters,
+        count(case when campaign = 'pinocchio' and action_type = 'penalty' then 1 end)
+            as pinocchio_penalties
     from {{ ref('fct_enforcement_actions') }}
 )
 
@@ -71,7 +86,15 @@ select
     -- An average per day with any enforcement action, not a rate in [0, 1].
     cast(enforcement.brushing_interceptions as double)
     / nullif(enforcement.enforcement_days, 0) as brushing_interceptions_per_day,
-    enforcement.live_rooms_banned_private_order
+    enforcement.live_rooms_banned_private_order,
+    enforcement.gangs_cleared,
+    enforcement.accounts_cleared,
+    enforcement.police_referrals,
+    enforcement.referral_cases,
+    enforcement.referral_amount,
+    enforcement.pinocchio_sessions,
+    enforcement.pinocchio_reporters,
+    enforcement.pinocchio_penalties
 from totals
 cross join latest_year_repurchase
 cross join latest_month_returning

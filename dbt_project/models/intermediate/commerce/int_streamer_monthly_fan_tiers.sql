@@ -1,0 +1,28 @@
+-- Each streamer's fan tier per month, from the follower_count of their last snapshot (by export
+-- date) in that month. Months without a snapshot have no row: marts report those as 'unknown'.
+with snapshots as (
+    select
+        streamer_id,
+        {{ period_start('month', 'exported_on') }} as month_start,
+        follower_count,
+        row_number() over (
+            partition by streamer_id, {{ period_start('month', 'exported_on') }}
+            order by exported_on desc
+        ) as recency
+    from {{ ref('stg_platform__streamers') }}
+)
+
+select
+    snapshots.streamer_id,
+    snapshots.month_start,
+    snapshots.follower_count,
+    tiers.fan_tier,
+    tiers.tier_order
+from snapshots
+inner join {{ ref('fan_tiers') }} as tiers
+    on snapshots.follower_count >= tiers.min_followers
+    and (
+        tiers.max_followers_exclusive is null
+        or snapshots.follower_count < tiers.max_followers_exclusive
+    )
+where snapshots.recency = 1

@@ -1,0 +1,72 @@
+-- Concentration by fan tier: each month's streamer-sold GMV and livestream sessions by the
+-- streamers' tier that month (follower count at month end), with shares of the month's totals.
+with tiers as (
+    select * from {{ ref('int_streamer_monthly_fan_tiers') }}
+),
+
+order_activity as (
+    select
+        {{ period_start('month', 'paid_date') }} as month_start,
+        streamer_id,
+        0 as sessions,
+        gmv
+    from {{ ref('int_orders_attributed') }}
+    where streamer_id is not null
+),
+
+session_activity as (
+    select
+        {{ period_start('month', 'started_date') }} as month_start,
+        streamer_id,
+        1 as sessions,
+        0 as gmv
+    from (
+        select
+            streamer_id,
+            {{ reporting_date('started_at') }} as started_date
+        from {{ ref('stg_platform__livestream_sessions') }}
+    ) as sessions
+),
+
+activity as (
+    select
+        activity.month_start,
+        coalesce(tiers.fan_tier, 'unknown') as fan_tier,
+        activity.streamer_id,
+        activity.sessions,
+        activity.gmv
+    from (
+        select * from order_activity
+        union all
+        select * from session_activity
+    ) as activity
+    left join tiers
+        on activity.streamer_id = tiers.streamer_id
+        and activity.month_start = tiers.month_start
+),
+
+by_tier as (
+    select
+        month_start,
+        fan_tier,
+        count(distinct streamer_id) as streamers,
+        cast(sum(sessions) as {{ dbt.type_bigint() }}) as sessions,
+        cast(sum(gmv) as decimal(18, 2)) as gmv
+    from activity
+    group by month_start, fan_tier
+),
+
+with_totals as (
+    select
+        *,
+        cast(sum(sessions) over (partition by month_start) as {{ dbt.type_bigint() }})
+            as total_sessions,
+        cast(sum(gmv) over (partition by month_start) as decimal(18, 2)) as total_gmv
+    from by_tier
+)
+
+select
+    *,
+    {{ safe_rate('gmv', 'total_gmv') }} as gmv_share,
+    {{ safe_rate('sessions', 'total_sessions') }} as session_share
+from with_totals

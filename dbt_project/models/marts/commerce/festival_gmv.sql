@@ -1,0 +1,59 @@
+-- Shopping-festival GMV (calendar in seeds/reference/shopping_festivals.csv) against a baseline:
+-- the average daily GMV of the 30 days before the festival starts. Festivals with no reporting
+-- day in the data have no row.
+with festivals as (
+    select * from {{ ref('shopping_festivals') }}
+),
+
+festival_days as (
+    select
+        festivals.festival_id,
+        sum(days.gmv) as gmv,
+        sum(days.orders) as orders
+    from festivals
+    inner join {{ ref('gmv_daily') }} as days
+        on days.day between festivals.start_date and festivals.end_date
+    group by festivals.festival_id
+),
+
+baseline_days as (
+    select
+        festivals.festival_id,
+        count(*) as baseline_days,
+        sum(days.gmv) as baseline_gmv
+    from festivals
+    inner join {{ ref('gmv_daily') }} as days
+        on days.day >= {{ dbt.dateadd('day', -30, 'festivals.start_date') }}
+        and days.day < festivals.start_date
+    group by festivals.festival_id
+),
+
+measured as (
+    select
+        festivals.festival_id,
+        festivals.festival_name,
+        festivals.name_zh,
+        festivals.start_date,
+        festivals.end_date,
+        {{ dbt.datediff('festivals.start_date', 'festivals.end_date', 'day') }} + 1
+            as festival_days,
+        cast(festival_days.gmv as decimal(18, 2)) as gmv,
+        cast(festival_days.orders as {{ dbt.type_bigint() }}) as orders,
+        coalesce(baseline_days.baseline_days, 0) as baseline_days,
+        cast(coalesce(baseline_days.baseline_gmv, 0) as decimal(18, 2)) as baseline_gmv
+    from festivals
+    inner join festival_days on festivals.festival_id = festival_days.festival_id
+    left join baseline_days on festivals.festival_id = baseline_days.festival_id
+)
+
+select
+    *,
+    cast(gmv as double) / festival_days as festival_daily_gmv,
+    case when baseline_days > 0 then cast(baseline_gmv as double) / baseline_days end
+        as baseline_daily_gmv,
+    case
+        when baseline_days > 0 and baseline_gmv > 0
+            then (cast(gmv as double) / festival_days)
+            / (cast(baseline_gmv as double) / baseline_days)
+    end as uplift
+from measured

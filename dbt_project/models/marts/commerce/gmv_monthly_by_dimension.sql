@@ -1,0 +1,73 @@
+-- GMV per month sliced by one dimension at a time (platform, shop, streamer, category,
+-- entry point, traffic domain, fan tier), with the same slice's prior month and the same month
+-- a year before, so growth is always shown with both periods' values.
+{%- set dimensions = {
+    'platform': "'all'",
+    'shop': 'orders.shop_id',
+    'streamer': "coalesce(orders.streamer_id, 'none')",
+    'category': 'orders.category',
+    'entry_point': 'orders.entry_point',
+    'traffic_domain': 'orders.traffic_domain',
+    'fan_tier': "case when orders.streamer_id is null then 'none' "
+                ~ "else coalesce(orders.fan_tier, 'unknown') end",
+} %}
+with orders as (
+    select
+        orders.*,
+        {{ period_start('month', 'orders.paid_date') }} as month_start
+    from {{ ref('int_orders_attributed') }} as orders
+),
+
+orders_with_tier as (
+    select
+        orders.*,
+        tiers.fan_tier
+    from orders
+    left join {{ ref('int_streamer_monthly_fan_tiers') }} as tiers
+        on orders.streamer_id = tiers.streamer_id
+        and orders.month_start = tiers.month_start
+),
+
+sliced as (
+    {%- for dimension, value in dimensions.items() %}
+    select
+        orders.month_start,
+        '{{ dimension }}' as dimension,
+        {{ value }} as dimension_value,
+        count(*) as orders,
+        count(distinct orders.buyer_id) as buyers,
+        sum(orders.gmv) as gmv,
+        sum(orders.net_gmv) as net_gmv
+    from orders_with_tier as orders
+    group by 1, 2, 3
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+)
+
+select
+    current_period.month_start,
+    current_period.dimension,
+    current_period.dimension_value,
+    cast(current_period.gmv as decimal(18, 2)) as gmv,
+    cast(current_period.net_gmv as decimal(18, 2)) as net_gmv,
+    current_period.orders,
+    current_period.buyers,
+    cast(prior_month.gmv as decimal(18, 2)) as prior_month_gmv,
+    cast(prior_year.gmv as decimal(18, 2)) as prior_year_gmv,
+    case
+        when prior_month.gmv > 0 then cast(current_period.gmv as double) / prior_month.gmv - 1
+    end as mom_growth,
+    case
+        when prior_year.gmv > 0 then cast(current_period.gmv as double) / prior_year.gmv - 1
+    end as yoy_growth
+from sliced as current_period
+left join sliced as prior_month
+    on current_period.dimension = prior_month.dimension
+    and current_period.dimension_value = prior_month.dimension_value
+    and prior_month.month_start = {{ dbt.dateadd('month', -1, 'current_period.month_start') }}
+left join sliced as prior_year
+    on current_period.dimension = prior_year.dimension
+    and current_period.dimension_value = prior_year.dimension_value
+    and prior_year.month_start = {{ dbt.dateadd('month', -12, 'current_period.month_start') }}
