@@ -78,114 +78,28 @@ def test_gmv_daily(sample_warehouse: Path) -> None:
         for r in query(
             sample_warehouse,
             """select day::varchar, orders, buyers, gmv, refund_amount, net_gmv, private_gmv,
-                      public_gmv, placed_orders, placed_gmv
+                      public_gmv, placed_orders, placed_gmv, refunds_recorded
                from marts.gmv_daily""",
         )
     }
-    # day: orders, buyers, gmv, refund, net, private, public, placed_orders, placed_gmv
+    z = D("0.00")
+    # day: orders, buyers, gmv, refund, net, private, public, placed_orders, placed_gmv, refunds
     assert rows == {
-        "2021-06-01": (
-            1,
-            1,
-            D("100.00"),
-            D("30.00"),
-            D("70.00"),
-            D("100.00"),
-            D("0.00"),
-            1,
-            D("100.00"),
-        ),  # o1: 110 - 10 placed  # noqa: E501
-        "2021-06-06": (
-            1,
-            1,
-            D("60.00"),
-            D("0.00"),
-            D("60.00"),
-            D("0.00"),
-            D("60.00"),
-            1,
-            D("60.00"),
-        ),  # o5 once, not twice  # noqa: E501
-        "2021-06-10": (
-            1,
-            1,
-            D("80.00"),
-            D("0.00"),
-            D("80.00"),
-            D("0.00"),
-            D("80.00"),
-            1,
-            D("80.00"),
-        ),  # o4  # noqa: E501
-        "2021-06-12": (
-            0,
-            0,
-            D("0.00"),
-            D("0.00"),
-            D("0.00"),
-            D("0.00"),
-            D("0.00"),
-            1,
-            D("30.00"),
-        ),  # o8 placed only  # noqa: E501
+        # o1: paid 100, its later refund of 30 restates this day; placed 110 - 10
+        "2021-06-01": (1, 1, D("100.00"), D("30.00"), D("70.00"), D("100.00"), z, 1, D("100.00"), z),
+        "2021-06-06": (1, 1, D("60.00"), z, D("60.00"), z, D("60.00"), 1, D("60.00"), z),  # o5 once
+        "2021-06-10": (1, 1, D("80.00"), z, D("80.00"), z, D("80.00"), 1, D("80.00"), z),  # o4
+        # the o1 refund is also visible on its own day, 06-11, where nothing was paid or placed
+        "2021-06-11": (0, 0, z, z, z, z, z, 0, z, D("30.00")),
+        "2021-06-12": (0, 0, z, z, z, z, z, 1, D("30.00"), z),  # o8 placed only
         # o2 paid; o2 (50) and o3 (45 - 5 = 40) both created on 06-15: placed 2, 90.00
-        "2021-06-15": (
-            1,
-            1,
-            D("50.00"),
-            D("0.00"),
-            D("50.00"),
-            D("50.00"),
-            D("0.00"),
-            2,
-            D("90.00"),
-        ),  # noqa: E501
-        "2021-06-16": (
-            1,
-            1,
-            D("40.00"),
-            D("0.00"),
-            D("40.00"),
-            D("0.00"),
-            D("40.00"),
-            0,
-            D("0.00"),
-        ),  # o3  # noqa: E501
-        "2021-06-21": (
-            1,
-            1,
-            D("60.00"),
-            D("0.00"),
-            D("60.00"),
-            D("60.00"),
-            D("0.00"),
-            1,
-            D("60.00"),
-        ),  # o6  # noqa: E501
-        "2021-07-02": (
-            1,
-            1,
-            D("25.50"),
-            D("0.00"),
-            D("25.50"),
-            D("0.00"),
-            D("25.50"),
-            1,
-            D("25.50"),
-        ),  # o7  # noqa: E501
+        "2021-06-15": (1, 1, D("50.00"), z, D("50.00"), D("50.00"), z, 2, D("90.00"), z),
+        "2021-06-16": (1, 1, D("40.00"), z, D("40.00"), z, D("40.00"), 0, z, z),  # o3
+        "2021-06-21": (1, 1, D("60.00"), z, D("60.00"), D("60.00"), z, 1, D("60.00"), z),  # o6
+        "2021-07-02": (1, 1, D("25.50"), z, D("25.50"), z, D("25.50"), 1, D("25.50"), z),  # o7
         # o9 + o10 = 20 + 10, one buyer
-        "2021-07-05": (
-            2,
-            1,
-            D("30.00"),
-            D("0.00"),
-            D("30.00"),
-            D("0.00"),
-            D("30.00"),
-            2,
-            D("30.00"),
-        ),  # noqa: E501
-    }
+        "2021-07-05": (2, 1, D("30.00"), z, D("30.00"), z, D("30.00"), 2, D("30.00"), z),
+    }  # fmt: skip
 
 
 def test_repurchase_rate(sample_warehouse: Path) -> None:
@@ -281,6 +195,7 @@ def test_enforcement_daily(sample_warehouse: Path) -> None:
         ("2021-06-03", "user_report", "false_advertising", "pinocchio"): (1, 1, 0, 0, D("0.00")),
         ("2021-06-03", "police_referral", "gang_fraud", "none"): (1, 1, 1, 1, D("1000.50")),
         ("2021-06-03", "account_clearance", "gang_fraud", "none"): (1, 1, 1, 0, D("0.00")),
+        ("2021-06-20", "penalty", "false_advertising", "pinocchio"): (1, 1, 0, 0, D("0.00")),
     }
 
 
@@ -290,15 +205,148 @@ def test_headline_figures(sample_warehouse: Path) -> None:
         """select gmv, net_gmv, repeat_buyers, repeat_purchase_buyers, returning_buyers,
                   returning_month_buyers, private_gmv, repurchase_orders,
                   private_repurchase_orders, brushing_interceptions, enforcement_days,
-                  brushing_interceptions_per_day, live_rooms_banned_private_order
+                  brushing_interceptions_per_day, live_rooms_banned_private_order,
+                  gangs_cleared, accounts_cleared, police_referrals, referral_cases,
+                  referral_amount, pinocchio_sessions, pinocchio_reporters, pinocchio_penalties
            from marts.headline_figures""",
     )
     # GMV 390 + 55.50 = 445.50; net = 445.50 - 30 = 415.50; 2021: 4 of 4 repeat; July: 1 of 2
-    # returning; private 210; repurchase 3 + 2 = 5 of which 2 private; brushing 3 over 3 days
-    # with actions (06-01..06-03) = 1.0 a day; one room banned for private orders.
+    # returning; private 210; repurchase 3 + 2 = 5 of which 2 private; brushing 3 over 4 days
+    # with actions (06-01, 06-02, 06-03, 06-20) = 0.75 a day; one room banned for private orders;
+    # a8 clears gang g1's account acc2; a7 refers case c1 with 1000.50; Pinocchio: a6 covers
+    # session sess2 reported by u1, a9 is a penalty.
     assert h == (
-        D("445.50"), D("415.50"), 4, 4, 1, 2, D("210.00"), 5, 2, 3, 3, 1.0, 1,
+        D("445.50"), D("415.50"), 4, 4, 1, 2, D("210.00"), 5, 2, 3, 4, 0.75, 1,
+        1, 1, 1, 1, D("1000.50"), 1, 1, 1,
     )  # fmt: skip
+
+
+def test_livestream_sessions_and_gmv_decomposition(sample_warehouse: Path) -> None:
+    sessions = {
+        r[0]: r[1:]
+        for r in query(
+            sample_warehouse,
+            """select session_id, session_date::varchar, public_viewers, watch_minutes, orders,
+                      buyers, gmv, private_gmv
+               from marts.fct_livestream_sessions""",
+        )
+    }
+    # sess1: 1000 UV of which 400 followers; 360000 s = 6000 min; o1 (b1, 100, private).
+    assert sessions["sess1"] == ("2021-06-01", 600, 6000.0, 1, 1, D("100.00"), D("100.00"))
+    # sess2 starts 06-15 22:00 and ends after midnight: its day is the start day; o2 (50).
+    assert sessions["sess2"] == ("2021-06-15", 300, 4000.0, 1, 1, D("50.00"), D("50.00"))
+    (row,) = query(
+        sample_warehouse,
+        """select sessions, viewers, private_viewers, public_viewers, watch_minutes, orders,
+                  buyers, gmv, watch_minutes_per_viewer, buyers_per_watch_minute,
+                  avg_order_value, orders_per_buyer
+           from marts.gmv_decomposition_monthly
+           where month_start = '2021-06-01' and streamer_id = 's1'""",
+    )
+    # 2 sessions, UV 1000 + 800, followers 400 + 500, 10000 min, o1 + o2 by b1 = 150.00.
+    assert row[:8] == (2, 1800, 900, 900, 10000.0, 2, 1, D("150.00"))
+    # factors: 10000/1800 min per viewer, 1/10000 buyers per minute, 150/2 = 75 per order,
+    # 2/1 orders per buyer; 1800 × 10000/1800 × 1/10000 × 75 × 2 = 150.
+    assert row[8:] == pytest.approx((10000 / 1800, 1 / 10000, 75.0, 2.0))
+
+
+def test_gmv_by_dimension_festival_and_fan_tiers(sample_warehouse: Path) -> None:
+    by_dimension = {
+        r[:3]: r[3:]
+        for r in query(
+            sample_warehouse,
+            """select month_start::varchar, dimension, dimension_value, gmv, orders,
+                      prior_month_gmv, mom_growth
+               from marts.gmv_monthly_by_dimension""",
+        )
+    }
+    assert by_dimension[("2021-06-01", "platform", "all")] == (D("390.00"), 6, None, None)
+    july = by_dimension[("2021-07-01", "platform", "all")]
+    assert july[:3] == (D("55.50"), 3, D("390.00"))
+    assert july[3] == pytest.approx(55.5 / 390 - 1)
+    assert by_dimension[("2021-06-01", "traffic_domain", "private")][0] == D("210.00")
+    # s1 has 150000 followers at the 06-30 snapshot (100k-1M), s2 8000 (<10k); July has no
+    # snapshot (unknown); o7 has no streamer (none).
+    assert by_dimension[("2021-06-01", "fan_tier", "100k-1M")][:2] == (D("230.00"), 3)
+    assert by_dimension[("2021-07-01", "fan_tier", "unknown")][:2] == (D("30.00"), 2)
+    assert by_dimension[("2021-07-01", "fan_tier", "none")][:2] == (D("25.50"), 1)
+
+    tiers = {
+        r[:2]: r[2:]
+        for r in query(
+            sample_warehouse,
+            """select month_start::varchar, fan_tier, streamers, sessions, gmv, total_gmv,
+                      gmv_share, session_share
+               from marts.fan_tier_monthly""",
+        )
+    }
+    # June: s1 sells o1 + o2 + o4 = 230 and ran both sessions; s2 sells o3 + o5 + o6 = 160.
+    assert tiers[("2021-06-01", "100k-1M")] == (1, 2, D("230.00"), D("390.00"), 230 / 390, 1.0)
+    assert tiers[("2021-06-01", "<10k")] == (1, 0, D("160.00"), D("390.00"), 160 / 390, 0.0)
+    assert tiers[("2021-07-01", "unknown")] == (1, 0, D("30.00"), D("30.00"), 1.0, None)
+
+    (festival,) = query(
+        sample_warehouse,
+        """select festival_id, festival_days, gmv, orders, baseline_days, uplift
+           from marts.festival_gmv""",
+    )
+    # 616 of 2021 runs 06-01..06-18: paid 100 + 60 + 80 + 50 + 40 = 330 in 5 orders; there is
+    # no data in the 30 days before it, so no baseline and no uplift.
+    assert festival == ("616_2021", 18, D("330.00"), 5, 0, None)
+
+
+def test_cohort_retention_waits_for_the_window(sample_warehouse: Path) -> None:
+    rows = query(
+        sample_warehouse,
+        """select cohort_month::varchar, cohort_buyers, retained_30d, retention_30d
+           from marts.cohort_retention where scope = 'platform' order by 1""",
+    )
+    # First orders: b1, b2, b3 in June, b4 in July. The last paid day is 07-05, and June's
+    # 30-day window ends 06-30 + 30 days = 07-30: not elapsed, so NULL rather than too low.
+    assert rows == [("2021-06-01", 3, None, None), ("2021-07-01", 1, None, None)]
+
+
+def test_trust_card_impact(sample_warehouse: Path) -> None:
+    (row,) = query(
+        sample_warehouse,
+        """select shop_id, trust_right, before_buyers, before_repeat_buyers, after_buyers,
+                  after_repeat_buyers, after_rate, control_before_buyers, control_after_buyers,
+                  control_after_repeat_buyers, diff_in_diff, after_window_complete
+           from marts.trust_card_impact""",
+    )
+    # sh1 enables return_shipping_comp on 06-05 10:00. Before: o1 (b1) -> 1 buyer, 0 repeat.
+    # After: o2 (b1), o4 (b2), o9 + o10 (b4) -> 3 buyers, b4 repeats -> 1/3.
+    # Control sh2 (never held it): nothing before; after o3 (b1), o5 + o6 (b3), o7 (b2) -> 3
+    # buyers, 1 repeat. The control's before rate is undefined, so diff_in_diff is NULL; 90 days
+    # after 06-05 lie beyond the data (07-05).
+    assert row[:6] == ("sh1", "return_shipping_comp", 1, 0, 3, 1)
+    assert row[6] == pytest.approx(1 / 3)
+    assert row[7:] == (0, 3, 1, None, False)
+
+
+def test_enforcement_monthly_and_beside_commerce(sample_warehouse: Path) -> None:
+    monthly = {
+        r[:3]: r[3:]
+        for r in query(
+            sample_warehouse,
+            """select action_type, reason, campaign, actions, distinct_targets, gang_accounts
+               from marts.enforcement_monthly where month_start = '2021-06-01'""",
+        )
+    }
+    # a1, a2, a3 over two days; a4, a5 ban one room; a8 clears gang g1's account.
+    assert monthly[("brushing_intercept", "order_brushing", "none")] == (3, 3, 0)
+    assert monthly[("room_ban", "private_order", "none")] == (2, 1, 0)
+    assert monthly[("account_clearance", "gang_fraud", "none")] == (1, 1, 1)
+    commerce = query(
+        sample_warehouse,
+        """select month_start::varchar, gmv, penalised_gmv, penalised_gmv_share
+           from marts.enforcement_commerce_monthly order by 1""",
+    )
+    # a9 penalises sh2 in June: o3 + o5 + o6 = 160 of 390. None in July.
+    assert commerce == [
+        ("2021-06-01", D("390.00"), D("160.00"), pytest.approx(160 / 390)),
+        ("2021-07-01", D("55.50"), D("0.00"), 0.0),
+    ]
 
 
 def test_personal_data_stays_in_raw(sample_warehouse: Path) -> None:
