@@ -86,7 +86,7 @@ def test_gmv_daily(sample_warehouse: Path) -> None:
     # day: orders, buyers, gmv, refund, net, private, public, placed_orders, placed_gmv, refunds
     assert rows == {
         # o1: paid 100, its later refund of 30 restates this day; placed 110 - 10
-        "2021-06-01": (1, 1, D("100.00"), D("30.00"), D("70.00"), D("100.00"), z, 1, D("100.00"), z),
+        "2021-06-01": (1, 1, D("100.00"), D("30.00"), D("70.00"), D("100.00"), z, 1, D("100.00"), z),  # noqa: E501
         "2021-06-06": (1, 1, D("60.00"), z, D("60.00"), z, D("60.00"), 1, D("60.00"), z),  # o5 once
         "2021-06-10": (1, 1, D("80.00"), z, D("80.00"), z, D("80.00"), 1, D("80.00"), z),  # o4
         # the o1 refund is also visible on its own day, 06-11, where nothing was paid or placed
