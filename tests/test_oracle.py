@@ -17,9 +17,13 @@ from oracle import (
     SHANGHAI,
     compute_headlines,
     compute_marts,
+    compute_marts_from_records,
+    fan_tier_of,
     latest_orders,
     months_before,
+    read_fan_tiers,
     read_landing,
+    refund_changes,
 )
 
 ORDER_COLUMNS = [
@@ -42,6 +46,19 @@ ORDER_COLUMNS = [
     "updated_at",
 ]
 FOLLOW_COLUMNS = ["event_id", "follower_id", "streamer_id", "event_type", "event_at"]
+SESSION_COLUMNS = [
+    "session_id",
+    "streamer_id",
+    "started_at",
+    "ended_at",
+    "viewers",
+    "follower_viewers",
+    "watch_seconds",
+    "peak_concurrent",
+    "interactions",
+]
+STREAMER_COLUMNS = ["streamer_id", "shop_id", "category", "follower_count", "created_at"]
+TRUST_COLUMNS = ["event_id", "shop_id", "right", "event_type", "event_at"]
 
 
 def D(value: str) -> Decimal:
@@ -369,14 +386,25 @@ def test_later_refund_version_restates_paid_day(tmp_path: Path) -> None:
         D("30.00"),
         D("70.00"),
     )
-    # The refund restates the paid day 06-15; there is no 06-25 row (created 06-15).
-    assert set(marts["gmv_daily"]) == {(date(2021, 6, 15),)}
+    # The refund restates the paid day 06-15. 06-25 has a row only because the refund was
+    # recorded then (refunds_recorded); it has no paid or placed figures.
+    assert set(marts["gmv_daily"]) == {(date(2021, 6, 15),), (date(2021, 6, 25),)}
     day = marts["gmv_daily"][(date(2021, 6, 15),)]
     assert (day["gmv"], day["refund_amount"], day["net_gmv"]) == (
         D("100.00"),
         D("30.00"),
         D("70.00"),
     )
+    # Versions: v1 (updated 06-15, refund 0), its exact re-export on dt=06-26 (counts once),
+    # v2 (updated 06-25, refund 30): changes 0 on 06-15, 30 - 0 = 30 on 06-25.
+    assert day["refunds_recorded"] == D("0.00")
+    refund_day = marts["gmv_daily"][(date(2021, 6, 25),)]
+    assert (refund_day["orders"], refund_day["gmv"], refund_day["placed_orders"]) == (
+        0,
+        D("0.00"),
+        0,
+    )
+    assert refund_day["refunds_recorded"] == D("30.00")
     headlines = compute_headlines(tmp_path)
     assert headlines["gmv"] == D("100.00") and headlines["net_gmv"] == D("70.00")
 
@@ -677,3 +705,628 @@ def test_same_instant_in_shanghai_is_one_calendar_day() -> None:
     midnight = datetime(2021, 6, 15, 16, 0, tzinfo=UTC)  # 2021-06-16 00:00+08:00
     assert midnight.astimezone(SHANGHAI).date() == date(2021, 6, 16)
     assert (midnight - timedelta(seconds=1)).astimezone(SHANGHAI).date() == date(2021, 6, 15)
+
+
+# --------------------------------------------------------------------------------------------
+# Livestream sessions and the GMV decomposition
+# --------------------------------------------------------------------------------------------
+
+
+def session(session_id: str, started_at: str, viewers: int, followers: int, seconds: int, **extra):
+    row = {
+        "session_id": session_id,
+        "streamer_id": "s1",
+        "started_at": started_at,
+        "ended_at": started_at,
+        "viewers": viewers,
+        "follower_viewers": followers,
+        "watch_seconds": seconds,
+        "peak_concurrent": 5,
+        "interactions": 7,
+    }
+    row.update(extra)
+    return row
+
+
+def test_sessions_and_gmv_decomposition(tmp_path: Path) -> None:
+    sessions = tmp_path / "livestream_sessions"
+    write_csv(
+        sessions / "dt=2021-06-10" / "s.csv",
+        SESSION_COLUMNS,
+        [
+            session("S1", "2021-06-10T20:00:00+08:00", 100, 30, 36000),
+            # 23:30 Shanghai on 06-30: a June session, even though its orders are paid in July.
+            session("S3", "2021-06-30T23:30:00+08:00", 80, 20, 12030),
+            # 16:30Z = 2021-07-01 00:30 Shanghai: a July session.
+            session("S2", "2021-06-30T16:30:00+00:00", 10, 10, 600),
+        ],
+    )
+    # Re-export of S1 on a later export date: 120 viewers wins.
+    write_jsonl(
+        sessions / "dt=2021-06-11" / "s.jsonl",
+        [session("S1", "2021-06-10T20:00:00+08:00", 120, 30, 36000, peak_concurrent=50)],
+    )
+    write_csv(
+        tmp_path / "follows" / "dt=2021-06-01" / "f.csv",
+        FOLLOW_COLUMNS,
+        [
+            {
+                "event_id": "e1",
+                "follower_id": "b2",
+                "streamer_id": "s1",
+                "event_type": "follow",
+                "event_at": "2021-06-01T00:00:00+08:00",
+            }
+        ],
+    )
+    orders = [
+        order("o1", "b1", "2021-06-10T20:10:00+08:00", "99.99", session_id="S1"),
+        order("o2", "b1", "2021-06-10T20:20:00+08:00", "33.33", session_id="S1"),
+        order("o3", "b2", "2021-06-10T20:30:00+08:00", "0.01", session_id="S1"),  # private
+        order("o4", "b1", "2021-07-01T00:10:00+08:00", "19.97", session_id="S3"),
+        order("o5", "b3", None, "500", session_id="S3"),  # never paid: not counted
+        order("o6", "b3", "2021-06-10T20:40:00+08:00", "7.00", session_id="S9"),  # no such session
+    ]
+    write_csv(tmp_path / "orders" / "dt=2021-07-01" / "o.csv", ORDER_COLUMNS, orders)
+
+    marts = compute_marts(tmp_path)
+    fct = marts["fct_livestream_sessions"]
+    assert set(fct) == {("S1",), ("S2",), ("S3",)}
+    s1 = fct[("S1",)]
+    # Latest export: 120 viewers, of whom 30 followers -> 90 public; 36000 s = 600.0 min.
+    assert (s1["viewers"], s1["follower_viewers"], s1["public_viewers"]) == (120, 30, 90)
+    assert (s1["watch_minutes"], s1["peak_concurrent"], s1["interactions"]) == (600.0, 50, 7)
+    # o1 + o2 + o3 = 99.99 + 33.33 + 0.01 = 133.33 by b1, b2; o3 (b2 follows s1) is private.
+    assert (s1["orders"], s1["buyers"], s1["gmv"], s1["private_gmv"]) == (
+        3,
+        2,
+        D("133.33"),
+        D("0.01"),
+    )
+    assert fct[("S2",)]["session_date"] == date(2021, 7, 1)
+    assert fct[("S2",)]["started_at"] == datetime(2021, 7, 1, 0, 30, tzinfo=SHANGHAI)
+    assert (fct[("S2",)]["gmv"], fct[("S2",)]["orders"]) == (D("0.00"), 0)
+    assert fct[("S3",)]["session_date"] == date(2021, 6, 30)
+    assert (fct[("S3",)]["orders"], fct[("S3",)]["gmv"]) == (1, D("19.97"))
+
+    decomposition = marts["gmv_decomposition_monthly"]
+    assert set(decomposition) == {(date(2021, 6, 1), "s1"), (date(2021, 7, 1), "s1")}
+    june = decomposition[(date(2021, 6, 1), "s1")]
+    # S1 + S3: viewers 120 + 80 = 200 (50 followers, 150 public); 36000 + 12030 s = 800.5 min;
+    # orders o1..o4 = 4, distinct buyers {b1, b2} = 2 (b1 bought in both sessions);
+    # gmv 133.33 + 19.97 = 153.30.
+    assert (june["sessions"], june["viewers"], june["private_viewers"]) == (2, 200, 50)
+    assert (june["public_viewers"], june["watch_minutes"]) == (150, 800.5)
+    assert (june["orders"], june["buyers"], june["gmv"]) == (4, 2, D("153.30"))
+    # Factors: 800.5 / 200 = 4.0025; 2 / 800.5; 153.30 / 4 = 38.325; 4 / 2 = 2.0.
+    assert june["watch_minutes_per_viewer"] == pytest.approx(4.0025)
+    assert june["buyers_per_watch_minute"] == pytest.approx(2 / 800.5)
+    assert june["avg_order_value"] == pytest.approx(38.325)
+    assert june["orders_per_buyer"] == 2.0
+    # 200 × 4.0025 × (2 / 800.5) × 38.325 × 2 = 800.5 × (2 / 800.5) × 76.65 = 153.30.
+    for row in decomposition.values():
+        if row["orders"] == 0:
+            continue
+        product = (
+            row["viewers"]
+            * row["watch_minutes_per_viewer"]
+            * row["buyers_per_watch_minute"]
+            * row["avg_order_value"]
+            * row["orders_per_buyer"]
+        )
+        assert Decimal(repr(product)).quantize(D("0.01")) == row["gmv"]
+    # July: S2 only, no orders: 600 s / 10 viewers = 1.0 min each; 0 buyers / 10.0 min = 0.0;
+    # the order-based factors have a zero denominator.
+    july = decomposition[(date(2021, 7, 1), "s1")]
+    assert (july["viewers"], july["watch_minutes"], july["gmv"]) == (10, 10.0, D("0.00"))
+    assert (july["watch_minutes_per_viewer"], july["buyers_per_watch_minute"]) == (1.0, 0.0)
+    assert july["avg_order_value"] is None and july["orders_per_buyer"] is None
+
+
+# --------------------------------------------------------------------------------------------
+# Fan tiers and GMV slices
+# --------------------------------------------------------------------------------------------
+
+
+def test_fan_tier_seed_boundaries() -> None:
+    tiers = read_fan_tiers()
+    # Lower bounds inclusive, upper bounds exclusive, the last tier unbounded.
+    assert fan_tier_of(0, tiers) == "<10k"
+    assert fan_tier_of(99_999, tiers) == "10k-100k"
+    assert fan_tier_of(100_000, tiers) == "100k-1M"
+    assert fan_tier_of(999_999, tiers) == "100k-1M"
+    assert fan_tier_of(10_000_000, tiers) == ">=10M"
+    assert fan_tier_of(10**12, tiers) == ">=10M"
+
+
+def test_fan_tier_monthly(tmp_path: Path) -> None:
+    def snapshot(streamer_id: str, followers: int) -> dict[str, Any]:
+        return {
+            "streamer_id": streamer_id,
+            "shop_id": "",
+            "category": "food",
+            "follower_count": followers,
+            "created_at": "2020-01-01T00:00:00+08:00",
+        }
+
+    streamers = tmp_path / "streamers"
+    # sA: 9,999,999 on 06-05, then exactly 100,000 on 06-30 (the last June snapshot wins).
+    write_csv(streamers / "dt=2021-06-05" / "s.csv", STREAMER_COLUMNS, [snapshot("sA", 9999999)])
+    write_csv(
+        streamers / "dt=2021-06-30" / "s.csv",
+        STREAMER_COLUMNS,
+        [snapshot("sA", 100000), snapshot("sB", 99999)],
+    )
+    # sC: no June snapshot (unknown in June); 10,000,000 on 07-01 -> '>=10M' in July.
+    write_csv(streamers / "dt=2021-07-01" / "s.csv", STREAMER_COLUMNS, [snapshot("sC", 10**7)])
+    write_csv(
+        tmp_path / "livestream_sessions" / "dt=2021-06-30" / "s.csv",
+        SESSION_COLUMNS,
+        [
+            session("A1", "2021-06-10T20:00:00+08:00", 10, 1, 60, streamer_id="sA"),
+            session("A2", "2021-06-11T20:00:00+08:00", 10, 1, 60, streamer_id="sA"),
+            session("B1", "2021-06-12T20:00:00+08:00", 10, 1, 60, streamer_id="sB"),
+        ],
+    )
+    orders = [
+        order("oA", "b1", "2021-06-10T20:10:00+08:00", "100", streamer_id="sA"),
+        order("oB", "b2", "2021-06-12T20:10:00+08:00", "50", streamer_id="sB"),
+        order("oC", "b3", "2021-06-13T20:10:00+08:00", "25", streamer_id="sC"),
+        order("oN", "b4", "2021-06-14T20:10:00+08:00", "10", streamer_id=""),  # no streamer
+        order("oC2", "b3", "2021-07-01T20:10:00+08:00", "40", streamer_id="sC"),
+    ]
+    write_csv(tmp_path / "orders" / "dt=2021-07-01" / "o.csv", ORDER_COLUMNS, orders)
+
+    marts = compute_marts(tmp_path)
+    tiers = marts["fan_tier_monthly"]
+    june, july = date(2021, 6, 1), date(2021, 7, 1)
+    assert set(tiers) == {
+        (june, "100k-1M"),
+        (june, "10k-100k"),
+        (june, "unknown"),
+        (july, ">=10M"),
+    }
+    # June totals: sessions A1, A2, B1 = 3; streamer GMV 100 + 50 + 25 = 175.00 (oN excluded).
+    mid = tiers[(june, "100k-1M")]
+    assert (mid["streamers"], mid["sessions"], mid["gmv"]) == (1, 2, D("100.00"))
+    assert (mid["total_sessions"], mid["total_gmv"]) == (3, D("175.00"))
+    assert mid["session_share"] == pytest.approx(2 / 3)
+    assert mid["gmv_share"] == pytest.approx(100 / 175)
+    small = tiers[(june, "10k-100k")]
+    assert (small["sessions"], small["gmv"]) == (1, D("50.00"))
+    assert small["gmv_share"] == pytest.approx(50 / 175)
+    unknown = tiers[(june, "unknown")]
+    assert (unknown["streamers"], unknown["sessions"], unknown["gmv"]) == (1, 0, D("25.00"))
+    assert unknown["session_share"] == 0.0
+    # July: only oC2 (40.00) by sC; no sessions -> session_share None.
+    top = tiers[(july, ">=10M")]
+    assert (top["sessions"], top["gmv"], top["gmv_share"]) == (0, D("40.00"), 1.0)
+    assert top["session_share"] is None
+
+    by_dimension = marts["gmv_monthly_by_dimension"]
+    fan = {k[2]: r["gmv"] for k, r in by_dimension.items() if k[:2] == (june, "fan_tier")}
+    assert fan == {
+        "100k-1M": D("100.00"),
+        "10k-100k": D("50.00"),
+        "unknown": D("25.00"),
+        "none": D("10.00"),
+    }
+    assert by_dimension[(july, "fan_tier", ">=10M")]["gmv"] == D("40.00")
+    assert by_dimension[(june, "streamer", "none")]["orders"] == 1
+
+
+def test_gmv_monthly_by_dimension_growth(tmp_path: Path) -> None:
+    orders = [
+        order("y1", "b1", "2020-06-10T10:00:00+08:00", "50"),
+        # A counted order of 0.00 in May 2021: prior month exists but is 0 -> growth None.
+        order("m1", "b1", "2021-05-10T10:00:00+08:00", "0"),
+        order("j1", "b1", "2021-06-10T10:00:00+08:00", "120", refund_amount="20"),
+        order("j2", "b2", "2021-06-11T10:00:00+08:00", "30", shop_id="shop2"),
+        order("j3", "b2", "2021-06-12T10:00:00+08:00", "10", shop_id="shop2"),
+    ]
+    write_csv(tmp_path / "orders" / "dt=2021-06-12" / "o.csv", ORDER_COLUMNS, orders)
+    rows = compute_marts(tmp_path)["gmv_monthly_by_dimension"]
+    june = rows[(date(2021, 6, 1), "platform", "all")]
+    # June: 120 + 30 + 10 = 160.00, net 160 - 20 = 140.00, 3 orders, buyers b1, b2.
+    assert (june["gmv"], june["net_gmv"], june["orders"], june["buyers"]) == (
+        D("160.00"),
+        D("140.00"),
+        3,
+        2,
+    )
+    # Prior month 0.00 -> mom None; prior year 50.00 -> 160 / 50 - 1 = 2.2.
+    assert (june["prior_month_gmv"], june["mom_growth"]) == (D("0.00"), None)
+    assert june["prior_year_gmv"] == D("50.00")
+    assert june["yoy_growth"] == pytest.approx(2.2)
+    # shop2 had no orders before June 2021: both priors missing.
+    shop2 = rows[(date(2021, 6, 1), "shop", "shop2")]
+    assert (shop2["gmv"], shop2["buyers"]) == (D("40.00"), 1)
+    assert (shop2["prior_month_gmv"], shop2["prior_year_gmv"]) == (None, None)
+    assert shop2["mom_growth"] is None and shop2["yoy_growth"] is None
+    # shop1 June 120.00 vs May 0.00 and June 2020 50.00: yoy 120 / 50 - 1 = 1.4.
+    assert rows[(date(2021, 6, 1), "shop", "shop1")]["yoy_growth"] == pytest.approx(1.4)
+    # May 2021: prior month April has no orders -> None; prior year May 2020 neither.
+    may = rows[(date(2021, 5, 1), "platform", "all")]
+    assert (may["prior_month_gmv"], may["prior_year_gmv"]) == (None, None)
+    dims = {k[1] for k in rows}
+    assert dims == {
+        "platform",
+        "shop",
+        "streamer",
+        "category",
+        "entry_point",
+        "traffic_domain",
+        "fan_tier",
+    }
+    # No streamer snapshots at all: s1 is 'unknown' every month.
+    assert rows[(date(2021, 6, 1), "fan_tier", "unknown")]["gmv"] == D("160.00")
+
+
+# --------------------------------------------------------------------------------------------
+# Festivals
+# --------------------------------------------------------------------------------------------
+
+
+def test_festival_baseline(tmp_path: Path) -> None:
+    orders = [
+        # 31 days before the festival: outside the 30-day baseline.
+        order("x0", "b1", "2021-05-10T10:00:00+08:00", "1000"),
+        # Exactly 30 days before 06-10 (05-11) and the day before (06-09): baseline.
+        order("x1", "b1", "2021-05-11T10:00:00+08:00", "50"),
+        order("x2", "b1", "2021-06-09T10:00:00+08:00", "100"),
+        # 06-08: only an unpaid order -> a gmv_daily day with gmv 0.00, still a baseline day.
+        order("x3", "b2", None, "7", created_at="2021-06-08T10:00:00+08:00"),
+        # Festival 06-10..06-12: 300.00 on 06-10; 06-11 unpaid only; 06-12 no data at all.
+        order("f1", "b1", "2021-06-10T10:00:00+08:00", "300"),
+        order("f2", "b2", None, "9", created_at="2021-06-11T10:00:00+08:00"),
+    ]
+    for row in orders:
+        if not row["paid_at"]:
+            row["updated_at"] = row["created_at"]
+    write_csv(tmp_path / "orders" / "dt=2021-06-12" / "o.csv", ORDER_COLUMNS, orders)
+    festivals = [
+        {
+            "festival_id": "F",
+            "festival_name": "three days",
+            "start_date": date(2021, 6, 10),
+            "end_date": date(2021, 6, 12),
+        },
+        {  # no gmv_daily day inside -> no row
+            "festival_id": "G",
+            "festival_name": "empty",
+            "start_date": date(2021, 7, 1),
+            "end_date": date(2021, 7, 3),
+        },
+        {  # one day, nothing in the 30 days before -> baseline None, uplift None
+            "festival_id": "H",
+            "festival_name": "no baseline",
+            "start_date": date(2021, 5, 10),
+            "end_date": date(2021, 5, 10),
+        },
+    ]
+    marts = compute_marts_from_records(read_landing(tmp_path), festivals=festivals)
+    rows = marts["festival_gmv"]
+    assert set(rows) == {("F",), ("H",)}
+    f = rows[("F",)]
+    # Festival: 3 calendar days, gmv 300.00 in 1 order -> 300 / 3 = 100.0 a day.
+    assert (f["festival_days"], f["gmv"], f["orders"]) == (3, D("300.00"), 1)
+    assert f["festival_daily_gmv"] == 100.0
+    # Baseline [05-11, 06-09]: days 05-11 (50), 06-08 (0), 06-09 (100) = 3 days, 150.00
+    # -> 50.0 a day; uplift 100 / 50 = 2.0.
+    assert (f["baseline_days"], f["baseline_gmv"], f["baseline_daily_gmv"]) == (
+        3,
+        D("150.00"),
+        50.0,
+    )
+    assert f["uplift"] == 2.0
+    h = rows[("H",)]
+    assert (h["gmv"], h["festival_daily_gmv"], h["baseline_days"]) == (D("1000.00"), 1000.0, 0)
+    assert (h["baseline_gmv"], h["baseline_daily_gmv"], h["uplift"]) == (D("0.00"), None, None)
+    # With the real calendar seed, June 2021 data falls in 616_2021 (06-01..06-18) only.
+    seeded = compute_marts(tmp_path)["festival_gmv"]
+    assert set(seeded) == {("616_2021",)}
+    assert seeded[("616_2021",)]["festival_days"] == 18
+    assert seeded[("616_2021",)]["gmv"] == D("400.00")  # x2 + f1
+
+
+# --------------------------------------------------------------------------------------------
+# Cohort retention
+# --------------------------------------------------------------------------------------------
+
+
+def test_cohort_retention_windows(tmp_path: Path) -> None:
+    orders = [
+        # c1: 2nd order exactly 30 days after the first (inclusive) -> retained at 30/90/180.
+        order("c1-1", "c1", "2021-01-15T10:00:00+08:00", "10"),
+        order("c1-2", "c1", "2021-02-14T10:00:00+08:00", "10"),
+        # c2: 30 days and 1 second later, at shop2 -> platform: retained at 90 but not 30.
+        order("c2-1", "c2", "2021-01-20T10:00:00+08:00", "10"),
+        order("c2-2", "c2", "2021-02-19T10:00:01+08:00", "10", shop_id="shop2"),
+        # c3: a single order.
+        order("c3-1", "c3", "2021-01-31T23:00:00+08:00", "10"),
+        # c4: the last paid day of the data, 2021-05-01.
+        order("c4-1", "c4", "2021-05-01T12:00:00+08:00", "10"),
+    ]
+    write_csv(tmp_path / "orders" / "dt=2021-05-01" / "o.csv", ORDER_COLUMNS, orders)
+    cohorts = compute_marts(tmp_path)["cohort_retention"]
+    jan, feb, may = date(2021, 1, 1), date(2021, 2, 1), date(2021, 5, 1)
+
+    platform = cohorts[(jan, "platform", "all")]
+    assert platform["cohort_buyers"] == 3  # c1, c2, c3
+    # 30d: 01-31 + 30 days = 03-02 <= 05-01 (max paid_date): elapsed; c1 only -> 1/3.
+    assert (platform["retained_30d"], platform["retention_30d"]) == (1, pytest.approx(1 / 3))
+    # 90d: 01-31 + 90 days = 05-01 <= 05-01: elapsed (boundary); c1, c2 -> 2/3.
+    assert (platform["retained_90d"], platform["retention_90d"]) == (2, pytest.approx(2 / 3))
+    # 180d: 01-31 + 180 days = 07-30 > 05-01: not elapsed -> None, not a too-low number.
+    assert (platform["retained_180d"], platform["retention_180d"]) == (None, None)
+
+    # shop1: c2's 2nd order was at shop2 -> only c1 is retained at 90 days: 1/3.
+    shop1 = cohorts[(jan, "shop", "shop1")]
+    assert (shop1["cohort_buyers"], shop1["retained_90d"]) == (3, 1)
+    # shop2: c2's first shop2 order is in February: 02-28 + 30 = 03-30 <= 05-01 -> 0/1 = 0.0;
+    # 02-28 + 90 = 05-29 > 05-01 -> None.
+    shop2 = cohorts[(feb, "shop", "shop2")]
+    assert (shop2["cohort_buyers"], shop2["retained_30d"], shop2["retention_30d"]) == (1, 0, 0.0)
+    assert shop2["retention_90d"] is None
+    # May cohort (c4): 05-31 + 30 days is after 05-01 -> every window None.
+    late = cohorts[(may, "platform", "all")]
+    assert late["cohort_buyers"] == 1
+    assert [late[f"retention_{n}d"] for n in (30, 90, 180)] == [None, None, None]
+    assert [late[f"retained_{n}d"] for n in (30, 90, 180)] == [None, None, None]
+    assert (feb, "platform", "all") not in cohorts  # nobody's first platform order in Feb
+    assert cohorts[(jan, "streamer", "s1")]["retained_90d"] == 2
+
+
+# --------------------------------------------------------------------------------------------
+# Trust card
+# --------------------------------------------------------------------------------------------
+
+
+def test_trust_card_intervals_and_impact(tmp_path: Path) -> None:
+    def ev(event_id: str, shop: str, right: str, kind: str, at: str) -> dict[str, Any]:
+        return {
+            "event_id": event_id,
+            "shop_id": shop,
+            "right": right,
+            "event_type": kind,
+            "event_at": at,
+        }
+
+    rsc = "return_shipping_comp"
+    events = tmp_path / "trust_card_events"
+    write_csv(
+        events / "dt=2021-07-10" / "e.csv",
+        TRUST_COLUMNS,
+        [
+            ev("e1", "A", rsc, "enabled", "2021-06-01T00:00:00+08:00"),
+            ev("e2", "A", rsc, "enabled", "2021-06-20T00:00:00+08:00"),  # already held: ignored
+            ev("e3", "A", rsc, "disabled", "2021-07-10T00:00:00+08:00"),
+            ev("e4", "B", "fast_refund", "disabled", "2021-06-01T00:00:00+08:00"),  # ignored
+            ev("e5", "B", "fake_one_pay_ten", "enabled", "2021-06-15T00:00:00+08:00"),
+        ],
+    )
+    # e3 re-exported later with a corrected time: the latest export wins.
+    write_jsonl(
+        events / "dt=2021-07-11" / "e.jsonl",
+        [ev("e3", "A", rsc, "disabled", "2021-07-11T00:00:00+08:00")],
+    )
+    t = datetime(2021, 6, 1, tzinfo=SHANGHAI)
+    orders = [
+        # Shop A before [03-03 00:00, 06-01 00:00): x twice, y once; w 1 s too early.
+        order("a-w", "w", "2021-03-02T23:59:59+08:00", "1", shop_id="A"),
+        order("a-x1", "x", "2021-04-01T10:00:00+08:00", "1", shop_id="A"),
+        order("a-x2", "x", "2021-05-01T10:00:00+08:00", "1", shop_id="A"),
+        order("a-y1", "y", "2021-05-15T10:00:00+08:00", "1", shop_id="A"),
+        # Shop A after [06-01 00:00, 08-30 00:00): x (at exactly 06-01 00:00) twice, y twice,
+        # z once.
+        order("a-x3", "x", "2021-06-01T00:00:00+08:00", "1", shop_id="A"),
+        order("a-x4", "x", "2021-06-10T10:00:00+08:00", "1", shop_id="A"),
+        order("a-y2", "y", "2021-06-05T10:00:00+08:00", "1", shop_id="A"),
+        order("a-y3", "y", "2021-06-20T10:00:00+08:00", "1", shop_id="A"),
+        order("a-z1", "z", "2021-07-01T10:00:00+08:00", "1", shop_id="A"),
+        # Shop B (never held return_shipping_comp: the control) before: p once, q twice.
+        order("b-p1", "p", "2021-05-01T10:00:00+08:00", "1", shop_id="B"),
+        order("b-q1", "q", "2021-04-10T10:00:00+08:00", "1", shop_id="B"),
+        order("b-q2", "q", "2021-04-20T10:00:00+08:00", "1", shop_id="B"),
+        # Shop B after: p once, x once.
+        order("b-p2", "p", "2021-06-02T10:00:00+08:00", "1", shop_id="B"),
+        order("b-x1", "x", "2021-06-03T10:00:00+08:00", "1", shop_id="B"),
+    ]
+    write_csv(tmp_path / "orders" / "dt=2021-07-01" / "o.csv", ORDER_COLUMNS, orders)
+    marts = compute_marts(tmp_path)
+
+    dim = marts["dim_shop_trust_rights"]
+    b_enabled = datetime(2021, 6, 15, tzinfo=SHANGHAI)
+    assert set(dim) == {("A", rsc, t), ("B", "fake_one_pay_ten", b_enabled)}
+    assert dim[("A", rsc, t)]["disabled_at"] == datetime(2021, 7, 11, tzinfo=SHANGHAI)
+    assert dim[("B", "fake_one_pay_ten", b_enabled)]["disabled_at"] is None
+
+    impact = marts["trust_card_impact"]
+    assert set(impact) == set(dim)
+    a = impact[("A", rsc, t)]
+    # Shop A before: buyers x, y = 2; repeat x = 1 -> 0.5.
+    assert (a["before_buyers"], a["before_repeat_buyers"], a["before_rate"]) == (2, 1, 0.5)
+    # Shop A after: x, y, z = 3; repeat x, y = 2 -> 2/3.
+    assert (a["after_buyers"], a["after_repeat_buyers"]) == (3, 2)
+    assert a["after_rate"] == pytest.approx(2 / 3)
+    # Control (B): before p, q = 2, repeat q -> 0.5; after p, x = 2, repeat 0 -> 0.0.
+    assert (a["control_before_buyers"], a["control_before_repeat_buyers"]) == (2, 1)
+    assert (a["control_after_buyers"], a["control_after_repeat_buyers"]) == (2, 0)
+    assert (a["control_before_rate"], a["control_after_rate"]) == (0.5, 0.0)
+    # diff in diff = (2/3 - 1/2) - (0 - 1/2) = 1/6 + 1/2 = 2/3.
+    assert a["diff_in_diff"] == pytest.approx(2 / 3)
+    # 06-01 + 90 days = 08-30 > last payment 07-01 10:00.
+    assert a["after_window_complete"] is False
+    # B's fake_one_pay_ten: control is A. A's before window [03-17, 06-15): x twice (04-01,
+    # 05-01), y (05-15, 06-05), x again 06-01 and 06-10 -> x 4 orders, y 2 -> 2 buyers, 2 repeat.
+    b = impact[("B", "fake_one_pay_ten", b_enabled)]
+    assert (b["control_before_buyers"], b["control_before_repeat_buyers"]) == (2, 2)
+    # B before [03-17, 06-15): p (05-01, 06-02), q (04-10, 04-20), x (06-03) -> 3 buyers, 2 repeat.
+    assert (b["before_buyers"], b["before_repeat_buyers"]) == (3, 2)
+    # B after [06-15, 09-13): nothing -> rate None -> diff_in_diff None.
+    assert (b["after_buyers"], b["after_rate"], b["diff_in_diff"]) == (0, None, None)
+
+
+# --------------------------------------------------------------------------------------------
+# Refunds on the day they are recorded
+# --------------------------------------------------------------------------------------------
+
+
+def test_refunds_recorded_across_versions(tmp_path: Path) -> None:
+    v1 = order("X", "b1", "2021-06-15T12:00:00+08:00", "100")
+    v2 = dict(v1, refund_amount="40", status="refunded", updated_at="2021-06-20T09:00:00+08:00")
+    # A correction: the cumulative refund goes down from 40 to 25.
+    v3 = dict(v1, refund_amount="25", status="refunded", updated_at="2021-06-22T09:00:00+08:00")
+    write_csv(tmp_path / "orders" / "dt=2021-06-15" / "o.csv", ORDER_COLUMNS, [v1])
+    write_csv(tmp_path / "orders" / "dt=2021-06-20" / "o.csv", ORDER_COLUMNS, [v2])
+    write_csv(tmp_path / "orders" / "dt=2021-06-22" / "o.csv", ORDER_COLUMNS, [v3])
+    # v2 re-exported as JSON (number instead of text): an exact duplicate, counted once.
+    write_jsonl(
+        tmp_path / "orders" / "dt=2021-06-23" / "o.jsonl",
+        [jsonl_order(dict(v2, refund_amount=40.00))],
+    )
+    daily = compute_marts(tmp_path)["gmv_daily"]
+    # Distinct versions by (updated_at, _dt, _file, _row): v1, v2 (its JSON re-export is the
+    # same version), v3. Changes: v1 0 - 0 = 0 (06-15), v2 40 - 0 = +40 (06-20),
+    # v3 25 - 40 = -15 (06-22). The sum, 0 + 40 - 15 = 25, is the latest cumulative refund.
+    assert set(daily) == {(date(2021, 6, 15),), (date(2021, 6, 20),), (date(2021, 6, 22),)}
+    assert daily[(date(2021, 6, 15),)]["refunds_recorded"] == D("0.00")
+    assert daily[(date(2021, 6, 20),)]["refunds_recorded"] == D("40.00")
+    assert daily[(date(2021, 6, 22),)]["refunds_recorded"] == D("-15.00")
+    # The paid day is restated with the latest cumulative refund: 40 - 15 = 25.
+    assert daily[(date(2021, 6, 15),)]["refund_amount"] == D("25.00")
+    assert daily[(date(2021, 6, 22),)]["orders"] == 0
+
+    # Duplicates that are not adjacent: Y v1 (refund 0), Y v1' (refund 5, same updated_at,
+    # later export), then v1 re-exported later still. latest_orders picks the re-export (0), and
+    # the re-export is the copy kept: changes +5 then -5, summing to the latest refund, 0.
+    y1 = order("Y", "b2", "2021-06-16T12:00:00+08:00", "10")
+    y1b = dict(y1, refund_amount="5")
+    records = {
+        "orders": [
+            dict(y1, _dt="2021-06-16", _file="a.csv", _row=1),
+            dict(y1b, _dt="2021-06-17", _file="a.csv", _row=1),
+            dict(y1, _dt="2021-06-18", _file="a.csv", _row=1),
+        ]
+    }
+    assert latest_orders(records["orders"])["Y"]["_dt"] == "2021-06-18"
+    changes = [change for _, _, change in refund_changes(records["orders"])]
+    assert changes == [D("5.00"), D("-5.00")]
+
+
+# --------------------------------------------------------------------------------------------
+# Enforcement: months, gangs, headlines, beside commerce
+# --------------------------------------------------------------------------------------------
+
+
+def enforcement_action(
+    action_id: str, at: str, action_type: str, reason: str, target_type: str, target: str, **extra
+) -> dict[str, Any]:
+    row = {
+        "action_id": action_id,
+        "action_at": at,
+        "action_type": action_type,
+        "reason": reason,
+        "target_type": target_type,
+        "target_id": target,
+        "session_id": None,
+        "campaign": None,
+        "gang_id": None,
+        "case_id": None,
+        "reporter_id": None,
+        "amount_involved": None,
+    }
+    row.update(extra)
+    return row
+
+
+def test_enforcement_monthly_commerce_and_headlines(tmp_path: Path) -> None:
+    a = enforcement_action
+    clearance = ("account_clearance", "gang_fraud", "account")
+    referral = ("police_referral", "gang_fraud", "account")
+    pinocchio = {"campaign": "pinocchio"}
+    actions = [
+        a("k1", "2021-06-03T10:00:00+08:00", *clearance, "acc1", gang_id="g1"),
+        a("k2", "2021-06-03T11:00:00+08:00", *clearance, "acc2", gang_id="g1"),
+        a("k3", "2021-06-20T10:00:00+08:00", *clearance, "acc1", gang_id="g2"),
+        a("k4", "2021-06-21T10:00:00+08:00", *clearance, "acc3"),
+        a("k5", "2021-06-22T10:00:00+08:00", *referral, "acc1", case_id="c1", gang_id="g1",
+          amount_involved="1000.50"),
+        a("k6", "2021-06-23T10:00:00+08:00", *referral, "acc2", case_id="c1",
+          amount_involved=499.5),
+        a("k7", "2021-06-24T10:00:00+08:00", "police_referral", "other", "account", "acc9"),
+        a("p1", "2021-06-10T10:00:00+08:00", "penalty", "false_advertising", "shop", "shopP",
+          session_id="sess1", **pinocchio),
+        # 16:30Z = 2021-07-01 00:30 Shanghai: a July penalty of streamer stQ.
+        a("p2", "2021-06-30T16:30:00+00:00", "penalty", "false_advertising", "streamer", "stQ",
+          session_id="sess2", **pinocchio),
+        a("p3", "2021-07-05T10:00:00+08:00", "penalty", "counterfeit", "shop", "shopR"),
+        # A penalty aimed at an account whose id happens to be a shop id: not a shop penalty.
+        a("p4", "2021-06-15T10:00:00+08:00", "penalty", "other", "account", "shop1"),
+        a("r1", "2021-06-11T10:00:00+08:00", "user_report", "false_advertising", "live_room",
+          "room1", session_id="sess1", reporter_id="u1", **pinocchio),
+        a("r2", "2021-06-12T10:00:00+08:00", "user_report", "false_advertising", "live_room",
+          "room2", session_id="sess3", reporter_id="u1", **pinocchio),
+        a("r3", "2021-06-13T10:00:00+08:00", "user_report", "false_advertising", "live_room",
+          "room3", reporter_id="u2", **pinocchio),
+        a("w1", "2021-06-15T10:00:00+08:00", "warning", "false_advertising", "streamer", "stQ"),
+    ]  # fmt: skip
+    write_jsonl(tmp_path / "enforcement_actions" / "dt=2021-07-05" / "a.jsonl", actions)
+    orders = [
+        # shopP penalised in June (p1, 06-10): its June orders count, even before 06-10.
+        order("o-a", "b1", "2021-06-05T10:00:00+08:00", "100", shop_id="shopP", streamer_id="st1"),
+        order("o-e", "b1", "2021-06-06T10:00:00+08:00", "10", shop_id="shopP", streamer_id="st1"),
+        # stQ: warned in June (not a penalty), penalised in July only.
+        order("o-b", "b2", "2021-06-20T10:00:00+08:00", "50", shop_id="shop1", streamer_id="stQ"),
+        order("o-c", "b2", "2021-07-02T10:00:00+08:00", "30", shop_id="shopP", streamer_id="stQ"),
+        order("o-d", "b3", "2021-07-03T10:00:00+08:00", "20", shop_id="shop1", streamer_id=""),
+        # shopR and stQ both penalised in July: counted once.
+        order("o-f", "b3", "2021-07-10T10:00:00+08:00", "40", shop_id="shopR", streamer_id="stQ"),
+    ]
+    write_csv(tmp_path / "orders" / "dt=2021-07-10" / "o.csv", ORDER_COLUMNS, orders)
+    marts = compute_marts(tmp_path)
+    june, july = date(2021, 6, 1), date(2021, 7, 1)
+
+    daily = marts["enforcement_daily"]
+    # 06-03: k1 acc1 (g1), k2 acc2 (g1) -> 2 gang accounts; 06-21: k4 has no gang -> 0.
+    assert daily[(date(2021, 6, 3), *clearance[:2], "none")]["gang_accounts"] == 2
+    assert daily[(date(2021, 6, 21), *clearance[:2], "none")]["gang_accounts"] == 0
+
+    monthly = marts["enforcement_monthly"]
+    cleared = monthly[(june, *clearance[:2], "none")]
+    # k1..k4: targets acc1, acc2, acc3 = 3; gangs g1, g2 = 2; accounts with a gang acc1, acc2.
+    assert (cleared["actions"], cleared["distinct_targets"], cleared["distinct_gangs"]) == (4, 3, 2)
+    assert (cleared["gang_accounts"], cleared["month_start"]) == (2, june)
+    referred = monthly[(june, *referral[:2], "none")]
+    # k5 + k6: one case c1, 1000.50 + 499.50 = 1500.00; only k5 (acc1) carries a gang.
+    assert (referred["actions"], referred["distinct_cases"]) == (2, 1)
+    assert (referred["amount_involved"], referred["gang_accounts"]) == (D("1500.00"), 1)
+    assert monthly[(july, "penalty", "false_advertising", "pinocchio")]["actions"] == 1
+    assert (june, "penalty", "false_advertising", "pinocchio") in monthly
+
+    commerce = marts["enforcement_commerce_monthly"]
+    assert set(commerce) == {(june,), (july,)}
+    # June: gmv 100 + 10 + 50 = 160.00; penalised shopP's 100 + 10 = 110.00 -> 0.6875.
+    assert (commerce[(june,)]["gmv"], commerce[(june,)]["penalised_gmv"]) == (
+        D("160.00"),
+        D("110.00"),
+    )
+    assert commerce[(june,)]["penalised_gmv_share"] == 0.6875
+    # July: gmv 30 + 20 + 40 = 90.00; penalised o-c (stQ) 30 + o-f (shopR and stQ, once) 40
+    # = 70.00 -> 7/9.
+    assert (commerce[(july,)]["gmv"], commerce[(july,)]["penalised_gmv"]) == (
+        D("90.00"),
+        D("70.00"),
+    )
+    assert commerce[(july,)]["penalised_gmv_share"] == pytest.approx(7 / 9)
+
+    headlines = compute_headlines(tmp_path)
+    # account_clearance: gangs g1, g2 (k4 has none); accounts acc1, acc2, acc3.
+    assert (headlines["gangs_cleared"], headlines["accounts_cleared"]) == (2, 3)
+    # police_referral: k5, k6, k7 = 3; cases {c1}; 1000.50 + 499.50 + 0 = 1500.00.
+    assert (headlines["police_referrals"], headlines["referral_cases"]) == (3, 1)
+    assert headlines["referral_amount"] == D("1500.00")
+    # pinocchio: sessions sess1 (p1, r1), sess2, sess3 = 3 (r3 has none); reporters u1, u2;
+    # penalties p1, p2 (p3 and p4 are outside the campaign).
+    assert (headlines["pinocchio_sessions"], headlines["pinocchio_reporters"]) == (3, 2)
+    assert headlines["pinocchio_penalties"] == 2
