@@ -38,7 +38,7 @@ def published_path_for(warehouse_path: Path) -> Path:
 
     The file is not called marts.duckdb: DuckDB names the catalog after the file, and a catalog
     `marts` would make `marts.<table>` ambiguous with the schema `marts`."""
-    return warehouse_path.parent / "published" / "marts.duckdb"
+    return warehouse_path.parent / "published" / "live_commerce.duckdb"
 
 
 def build_resources(warehouse_path: Path, landing_root: Path) -> dict[str, object]:

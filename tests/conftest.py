@@ -14,11 +14,11 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BIN_DIR = Path(sys.executable).parent
 
-# A small simulated platform that crosses a month boundary (June → July 2021).
-E2E_START = date(2021, 6, 26)
-E2E_DAYS = 8
+# A small simulated platform over the 616 festival and a month boundary (June → July 2021).
+E2E_START = date(2021, 6, 10)
+E2E_DAYS = 22
 E2E_SEED = 11
-E2E_SCALE = 0.15
+E2E_SCALE = 0.08
 
 
 def run_command(args: list[str], **env: str) -> subprocess.CompletedProcess[str]:
