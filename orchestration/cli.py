@@ -42,8 +42,8 @@ def cmd_run(landing: Path, warehouse: Path, start: date | None, end: date | None
     for source, counts in summary.loads.items():
         print(f"{source:<22}{counts['read']:>12,}{counts['loaded']:>12,}{counts['rejected']:>12,}")
     print(
-        f"dbt: {summary.models_built} models and seeds built, {summary.tests_passed} tests passed, "
-        f"{len(summary.tests_failed)} failed; {summary.seconds:.1f} s in all"
+        f"dbt: {summary.models_built} models and seeds built; checks: {summary.tests_passed} "
+        f"passed, {len(summary.tests_failed)} failed; {summary.seconds:.1f} s in all"
     )
 
 

@@ -1,10 +1,12 @@
 """The dbt project as Dagster assets: models and seeds as assets, dbt tests as asset checks."""
 
 import json
+import warnings
 from collections.abc import Iterator, Mapping
+from datetime import date, timedelta
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey, AssetSpec
+from dagster import AssetExecutionContext, AssetKey, AssetSpec, BackfillPolicy, BetaWarning
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
@@ -14,13 +16,14 @@ from dagster_dbt import (
 )
 from dagster_duckdb import DuckDBResource
 
-from orchestration.ingestion_assets import ingestion_asset_key
+from orchestration.ingestion_assets import export_date_partitions, ingestion_asset_key
 from orchestration.project import dbt_project
 from orchestration.settings import WAREHOUSE_POOL
 
 # Under `dagster dev` this parses the project so the UI always shows the current graph; elsewhere
 # the manifest is prepared explicitly (`lcw prepare`, which `lcw run` and the tests call).
 dbt_project.prepare_if_dev()
+warnings.filterwarnings("ignore", category=BetaWarning, message=".*backfill_policy.*")
 
 
 class WarehouseDbtTranslator(DagsterDbtTranslator):
@@ -42,16 +45,53 @@ translator = WarehouseDbtTranslator(
 )
 
 
-def dbt_build_args(warehouse_path: str) -> list[str]:
-    """`dbt build` against the warehouse file the DuckDB resource points at."""
-    return ["build", "--vars", json.dumps({"warehouse_path": warehouse_path})]
+# Staging views and the incremental models carry the dbt tag `partitioned`: they run per
+# export-date window, right after ingestion. Everything else is rebuilt from them unpartitioned.
+PARTITIONED_SELECTION = "tag:partitioned"
+
+
+def dbt_build_args(
+    warehouse_path: str, export_dates: tuple[date, date] | None = None
+) -> list[str]:
+    """`dbt build` against the warehouse file the DuckDB resource points at; with export dates,
+    the incremental models process that window (inclusive) of export dates."""
+    dbt_vars: dict[str, str] = {"warehouse_path": warehouse_path}
+    if export_dates:
+        dbt_vars["export_date_from"] = export_dates[0].isoformat()
+        dbt_vars["export_date_to"] = export_dates[1].isoformat()
+    return ["build", "--vars", json.dumps(dbt_vars)]
+
+
+def export_dates_of(context: AssetExecutionContext) -> tuple[date, date]:
+    """The inclusive export dates of the run's partition window (end of a time window is open)."""
+    window = context.partition_time_window
+    return window.start.date(), (window.end - timedelta(days=1)).date()
 
 
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
+    select=PARTITIONED_SELECTION,
+    dagster_dbt_translator=translator,
+    partitions_def=export_date_partitions,
+    backfill_policy=BackfillPolicy.single_run(),
+    pool=WAREHOUSE_POOL,
+    name="warehouse_dbt_partitioned",
+)
+def warehouse_dbt_partitioned_assets(
+    context: AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBResource
+) -> Iterator[Any]:
+    args = dbt_build_args(warehouse.database, export_dates_of(context))
+    yield from dbt.cli(args, context=context).stream()
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    exclude=PARTITIONED_SELECTION,
     dagster_dbt_translator=translator,
     pool=WAREHOUSE_POOL,
+    name="warehouse_dbt",
 )
 def warehouse_dbt_assets(
     context: AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBResource

@@ -13,7 +13,7 @@ import duckdb
 from dagster import AssetExecutionContext, MaterializeResult, asset
 from dagster_duckdb import DuckDBResource
 
-from orchestration.dbt_assets import warehouse_dbt_assets
+from orchestration.dbt_assets import warehouse_dbt_assets, warehouse_dbt_partitioned_assets
 from orchestration.ingest import quote_literal
 from orchestration.resources import PublishedMarts
 from orchestration.settings import WAREHOUSE_POOL
@@ -54,7 +54,12 @@ def publish_marts(conn: duckdb.DuckDBPyConnection, published_path: Path) -> dict
 
 # Every dbt model in the marts schema, straight from the dbt manifest.
 MART_KEYS = sorted(
-    (key for key in warehouse_dbt_assets.keys if key.path[0] == PUBLISHED_SCHEMA),
+    (
+        key
+        for assets in (warehouse_dbt_assets, warehouse_dbt_partitioned_assets)
+        for key in assets.keys
+        if key.path[0] == PUBLISHED_SCHEMA
+    ),
     key=lambda key: key.to_user_string(),
 )
 

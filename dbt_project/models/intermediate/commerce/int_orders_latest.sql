@@ -1,7 +1,32 @@
 -- The latest version of each order (METRICS.md: the latest `updated_at` is the truth). Ties on
 -- updated_at go to the later export, then the later file and row, so the choice is deterministic.
 -- Adds the reporting-day columns and the order's money figures once, for every mart.
-with versions as (
+--
+-- Incremental: a run for a window of export dates recomputes exactly the orders touched by it
+-- (a version exported in the window, or a latest version that came from it), from all of their
+-- versions. A refund exported days later thus restates the order, and every mart built from
+-- this model restates the day the order was paid.
+{{ config(
+    materialized='incremental',
+    unique_key='order_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+    tags=['partitioned'],
+) }}
+
+{% if is_incremental() %}
+with touched as (
+    select order_id from {{ ref('stg_platform__orders') }}
+    where {{ in_export_window('exported_on') }}
+    union
+    select order_id from {{ this }}
+    where {{ in_export_window('exported_on') }}
+),
+{% else %}
+with
+{% endif %}
+
+versions as (
     select
         *,
         row_number() over (
@@ -9,6 +34,9 @@ with versions as (
             order by updated_at desc, exported_on desc, source_file desc, source_row desc
         ) as version_rank
     from {{ ref('stg_platform__orders') }}
+    {% if is_incremental() %}
+    where order_id in (select order_id from touched)
+    {% endif %}
 )
 
 select
@@ -25,6 +53,7 @@ select
     created_at,
     paid_at,
     updated_at,
+    exported_on,
     {{ reporting_date('created_at') }} as created_date,
     {{ reporting_date('paid_at') }} as paid_date,
     paid_at is not null as is_counted,

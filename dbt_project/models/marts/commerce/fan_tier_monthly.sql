@@ -24,7 +24,7 @@ session_activity as (
         select
             streamer_id,
             {{ reporting_date('started_at') }} as started_date
-        from {{ ref('stg_platform__livestream_sessions') }}
+        from {{ ref('int_livestream_sessions') }}
     ) as sessions
 ),
 

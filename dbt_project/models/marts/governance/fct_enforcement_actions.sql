@@ -1,5 +1,13 @@
 -- One row per enforcement action, with its reporting day and `campaign` = 'none' when absent so
--- that it can be a grouping key.
+-- that it can be a grouping key. Incremental over the export dates of the partition window.
+{{ config(
+    materialized='incremental',
+    unique_key='action_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+    tags=['partitioned'],
+) }}
+
 select
     action_id,
     action_at,
@@ -13,5 +21,15 @@ select
     gang_id,
     case_id,
     reporter_id,
-    amount_involved
+    amount_involved,
+    exported_on
 from {{ ref('stg_platform__enforcement_actions') }}
+{% if is_incremental() %}
+where action_id in (
+    select action_id from {{ ref('stg_platform__enforcement_actions') }}
+    where {{ in_export_window('exported_on') }}
+    union
+    select action_id from {{ this }}
+    where {{ in_export_window('exported_on') }}
+)
+{% endif %}

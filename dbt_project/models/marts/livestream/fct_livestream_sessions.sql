@@ -21,6 +21,7 @@ select
     sessions.viewers,
     sessions.follower_viewers,
     sessions.viewers - sessions.follower_viewers as public_viewers,
+    sessions.watch_seconds,
     cast(sessions.watch_seconds as double) / 60 as watch_minutes,
     sessions.peak_concurrent,
     sessions.interactions,
@@ -28,6 +29,6 @@ select
     coalesce(session_orders.buyers, 0) as buyers,
     cast(coalesce(session_orders.gmv, 0) as decimal(18, 2)) as gmv,
     cast(coalesce(session_orders.private_gmv, 0) as decimal(18, 2)) as private_gmv
-from {{ ref('stg_platform__livestream_sessions') }} as sessions
+from {{ ref('int_livestream_sessions') }} as sessions
 left join session_orders
     on sessions.session_id = session_orders.session_id

@@ -9,7 +9,7 @@ with session_months as (
         session_id,
         viewers,
         follower_viewers,
-        watch_minutes
+        watch_seconds
     from {{ ref('fct_livestream_sessions') }}
 ),
 
@@ -20,7 +20,8 @@ audience as (
         count(*) as sessions,
         sum(viewers) as viewers,
         sum(follower_viewers) as private_viewers,
-        sum(watch_minutes) as watch_minutes
+        -- Summed in whole seconds: exact, so the result never depends on the order of rows.
+        cast(sum(watch_seconds) as double) / 60 as watch_minutes
     from session_months
     group by month_start, streamer_id
 ),

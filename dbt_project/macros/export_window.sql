@@ -1,0 +1,15 @@
+{#-
+  Incremental models process the export dates of the Dagster partition window: dbt vars
+  `export_date_from` / `export_date_to` (YYYY-MM-DD), widened by `lookback_days` so a partition
+  re-exported a few days late is picked up again. Outside an incremental run (first build,
+  --full-refresh, or no window given) the filter is always true: everything is processed.
+-#}
+{% macro in_export_window(column) -%}
+    {%- if is_incremental() and var('export_date_from', none) and var('export_date_to', none) -%}
+        {{ column }} between
+            {{ dbt.dateadd('day', -1 * var('lookback_days', 3) | int, "cast('" ~ var('export_date_from') ~ "' as date)") }}
+            and cast('{{ var("export_date_to") }}' as date)
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
