@@ -1,6 +1,6 @@
--- Shopping-festival GMV (calendar in seeds/reference/shopping_festivals.csv) against a baseline:
--- the average daily GMV of the 30 days before the festival starts. Festivals with no reporting
--- day in the data have no row.
+-- Shopping-festival GMV (calendar in seeds/reference/shopping_festivals.csv) against a baseline
+-- (the average daily GMV of the 30 days before the festival starts) and against the same
+-- festival a year before. Festivals with no reporting day in the data have no row.
 with festivals as (
     select * from {{ ref('shopping_festivals') }}
 ),
@@ -47,13 +47,23 @@ measured as (
 )
 
 select
-    *,
-    cast(gmv as double) / festival_days as festival_daily_gmv,
-    case when baseline_days > 0 then cast(baseline_gmv as double) / baseline_days end
-        as baseline_daily_gmv,
+    measured.*,
+    cast(measured.gmv as double) / measured.festival_days as festival_daily_gmv,
     case
-        when baseline_days > 0 and baseline_gmv > 0
-            then (cast(gmv as double) / festival_days)
-            / (cast(baseline_gmv as double) / baseline_days)
-    end as uplift
+        when measured.baseline_days > 0
+            then cast(measured.baseline_gmv as double) / measured.baseline_days
+    end as baseline_daily_gmv,
+    case
+        when measured.baseline_days > 0 and measured.baseline_gmv > 0
+            then (cast(measured.gmv as double) / measured.festival_days)
+            / (cast(measured.baseline_gmv as double) / measured.baseline_days)
+    end as uplift,
+    prior_year.gmv as prior_year_gmv,
+    case
+        when prior_year.gmv > 0 then cast(measured.gmv as double) / prior_year.gmv - 1
+    end as yoy_growth
 from measured
+left join measured as prior_year
+    on measured.festival_name = prior_year.festival_name
+    and {{ dbt.date_trunc('year', 'prior_year.start_date') }}
+    = {{ dbt.dateadd('year', -1, dbt.date_trunc('year', 'measured.start_date')) }}
