@@ -42,9 +42,12 @@ def cmd_run(landing: Path, warehouse: Path, start: date | None, end: date | None
     for source, counts in summary.loads.items():
         print(f"{source:<22}{counts['read']:>12,}{counts['loaded']:>12,}{counts['rejected']:>12,}")
     print(
-        f"dbt: {summary.models_built} models and seeds built; checks: {summary.tests_passed} "
-        f"passed, {len(summary.tests_failed)} failed; {summary.seconds:.1f} s in all"
+        f"dbt: {summary.models_built} models and seeds built; checks: {summary.checks_passed} "
+        f"passed, {len(summary.checks_warned)} warnings, {len(summary.checks_failed)} failed; "
+        f"{summary.seconds:.1f} s in all"
     )
+    for warning in summary.checks_warned:
+        print(f"  warning: {warning}")
 
 
 def format_value(value: object) -> str:

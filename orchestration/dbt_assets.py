@@ -50,9 +50,7 @@ translator = WarehouseDbtTranslator(
 PARTITIONED_SELECTION = "tag:partitioned"
 
 
-def dbt_build_args(
-    warehouse_path: str, export_dates: tuple[date, date] | None = None
-) -> list[str]:
+def dbt_build_args(warehouse_path: str, export_dates: tuple[date, date] | None = None) -> list[str]:
     """`dbt build` against the warehouse file the DuckDB resource points at; with export dates,
     the incremental models process that window (inclusive) of export dates."""
     dbt_vars: dict[str, str] = {"warehouse_path": warehouse_path}

@@ -35,8 +35,10 @@ export_date_partitions = DailyPartitionsDefinition(
 
 REJECT_RATIO_CHECK = "reject_ratio_within_threshold"
 ROW_COUNT_CHECK = "row_count_not_dropped"
-# A partition loading fewer rows than this share of its trailing week's average is suspicious.
+# A partition loading fewer rows than this share of its trailing week's average is suspicious,
+# once that average is large enough for a drop to mean something (sparse sources vary a lot).
 ROW_COUNT_DROP_RATIO = 0.5
+ROW_COUNT_MIN_BASELINE = 10
 
 
 def ingestion_asset_key(source_name: str) -> AssetKey:
@@ -97,7 +99,11 @@ def build_ingestion_asset(source_name: str) -> AssetsDefinition:
                 baseline = trailing_average_loaded(conn, source_name, dt)
                 result = load_partition(conn, landing.path, source_name, dt)
                 loads.append(result)
-                if baseline and result.rows_loaded < ROW_COUNT_DROP_RATIO * baseline:
+                if (
+                    baseline is not None
+                    and baseline >= ROW_COUNT_MIN_BASELINE
+                    and result.rows_loaded < ROW_COUNT_DROP_RATIO * baseline
+                ):
                     dropped[partition_key] = f"{result.rows_loaded} rows vs {baseline:.0f} a day"
                 if result.files:
                     context.log.info(

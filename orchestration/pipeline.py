@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
-from dagster import DagsterEventType, DagsterInstance, ExecuteInProcessResult
+from dagster import AssetCheckSeverity, DagsterEventType, DagsterInstance, ExecuteInProcessResult
 
 from orchestration.ingest import invalid_partition_folders, list_partitions
 from orchestration.landing_contract import SOURCES
@@ -39,8 +39,9 @@ class RunSummary:
     last_dt: date
     loads: dict[str, dict[str, int]] = field(default_factory=dict)
     models_built: int = 0
-    tests_passed: int = 0
-    tests_failed: list[str] = field(default_factory=list)
+    checks_passed: int = 0
+    checks_warned: list[str] = field(default_factory=list)
+    checks_failed: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
 
@@ -129,21 +130,26 @@ def run_pipeline(
             build = defs.resolve_job_def("build_warehouse").execute_in_process(
                 instance=instance, run_config=QUIET_LOGGING, raise_on_error=False
             )
+        # dbt models and seeds (once each, however many partitions); checks of both runs.
+        built = {
+            event.asset_key
+            for result in (ingest, build)
+            for event in result.get_asset_materialization_events()
+            if event.asset_key and event.asset_key.path[0] not in ("raw", "published")
+        }
+        summary.models_built = len(built)
         for result in (ingest, build):
-            # dbt models and seeds; ingestion and the published copy are counted apart.
-            summary.models_built += sum(
-                1
-                for event in result.get_asset_materialization_events()
-                if event.asset_key and event.asset_key.path[0] not in ("raw", "published")
-            )
             for evaluation in result.get_asset_check_evaluations():
+                name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
                 if evaluation.passed:
-                    summary.tests_passed += 1
+                    summary.checks_passed += 1
+                elif evaluation.severity == AssetCheckSeverity.WARN:
+                    summary.checks_warned.append(name)
                 else:
-                    summary.tests_failed.append(evaluation.check_name)
+                    summary.checks_failed.append(name)
         summary.seconds = time.monotonic() - began
         if not build.success:
-            failed = ", ".join(summary.tests_failed[:3])
+            failed = ", ".join(summary.checks_failed[:3])
             reason = f"dbt tests failed: {failed}" if failed else first_failure(build)
             raise PipelineError(f"dbt build failed: {reason} (log: {log_path})")
     return summary

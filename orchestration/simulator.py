@@ -31,17 +31,13 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from orchestration.landing_contract import LANDING_FILE_SUFFIXES, TRUST_CARD_RIGHTS
+from orchestration.landing_contract import SOURCES as CONTRACT
+
 __all__ = ["SOURCES", "SimulationSummary", "simulate"]
 
-SOURCES = (
-    "orders",
-    "follows",
-    "livestream_sessions",
-    "streamers",
-    "trust_card_events",
-    "enforcement_actions",
-)
-LANDING_SUFFIXES = (".parquet", ".csv", ".csv.gz", ".jsonl", ".jsonl.gz")
+SOURCES = tuple(CONTRACT)
+LANDING_SUFFIXES = LANDING_FILE_SUFFIXES
 BEIJING = timezone(timedelta(hours=8))
 DAY = timedelta(days=1)
 
@@ -76,14 +72,7 @@ CATEGORIES = {
     "jewelry": (59, 1999),
     "mother_baby": (19, 499),
 }
-RIGHTS = (
-    "refund_without_return",
-    "return_shipping_comp",
-    "fake_one_pay_ten",
-    "seven_day_return",
-    "fast_refund",
-    "fast_shipping",
-)
+RIGHTS = TRUST_CARD_RIGHTS
 HOUR_WEIGHTS = (3, 2, 1, 1, 1, 1, 1, 2, 3, 4, 5, 5, 6, 5, 5, 5, 5, 6, 7, 9, 11, 12, 12, 8)
 # live sessions start between 10:00 and 23:59, mostly in the evening
 SESSION_HOUR_WEIGHTS = (0,) * 10 + (2, 2, 2, 3, 3, 3, 2, 2, 4, 8, 10, 9, 6, 3)
@@ -99,53 +88,10 @@ GOVERNANCE_REASONS = {
 }  # fmt: skip
 CITIES = ("上海市浦东新区", "北京市朝阳区", "广州市天河区", "成都市武侯区", "杭州市西湖区")
 
-ORDER_COLUMNS = (
-    "order_id",
-    "buyer_id",
-    "shop_id",
-    "streamer_id",
-    "session_id",
-    "product_id",
-    "category",
-    "quantity",
-    "item_amount",
-    "discount_amount",
-    "paid_amount",
-    "refund_amount",
-    "status",
-    "entry_point",
-    "created_at",
-    "paid_at",
-    "updated_at",
-    "receiver_phone",
-    "receiver_address",
-)
-SESSION_COLUMNS = (
-    "session_id",
-    "streamer_id",
-    "started_at",
-    "ended_at",
-    "viewers",
-    "follower_viewers",
-    "watch_seconds",
-    "peak_concurrent",
-    "interactions",
-)
-STREAMER_COLUMNS = ("streamer_id", "shop_id", "category", "follower_count", "created_at")
-ACTION_COLUMNS = (
-    "action_id",
-    "action_at",
-    "action_type",
-    "reason",
-    "target_type",
-    "target_id",
-    "session_id",
-    "campaign",
-    "gang_id",
-    "case_id",
-    "reporter_id",
-    "amount_involved",
-)
+ORDER_COLUMNS = CONTRACT["orders"].column_names
+SESSION_COLUMNS = CONTRACT["livestream_sessions"].column_names
+STREAMER_COLUMNS = CONTRACT["streamers"].column_names
+ACTION_COLUMNS = CONTRACT["enforcement_actions"].column_names
 _TS = pa.timestamp("us", tz="Asia/Shanghai")
 _MONEY = pa.decimal128(18, 2)
 ORDER_SCHEMA = pa.schema(

@@ -119,3 +119,33 @@ def test_materialize_partition_through_dagster_cli_then_again_in_process(
     outcome = materialize([orders_asset], partition_key=partition, resources=resources)
     assert outcome.success
     assert query(warehouse, sql) == first
+
+
+def test_incremental_models_run_per_export_date_and_marts_follow(defs) -> None:
+    graph = defs.resolve_asset_graph()
+    partitioned = {
+        k.to_user_string() for k in graph.get_all_asset_keys() if graph.get(k).is_partitioned
+    }
+    assert {
+        "intermediate/int_orders_latest",
+        "intermediate/int_livestream_sessions",
+        "marts/fct_enforcement_actions",
+        "staging/stg_platform__orders",
+    } <= partitioned
+    assert "marts/gmv_daily" not in partitioned
+    assert defs.resolve_sensor_def("build_after_ingest").job_name == "build_warehouse"
+    assert defs.resolve_sensor_def("landing_partition_sensor").job_name == "ingest_landing"
+
+
+def test_dbt_window_arguments() -> None:
+    from datetime import date
+
+    from orchestration.dbt_assets import dbt_build_args
+
+    args = dbt_build_args("/w.duckdb", (date(2021, 6, 1), date(2021, 6, 3)))
+    assert args[:2] == ["build", "--vars"]
+    assert json.loads(args[2]) == {
+        "warehouse_path": "/w.duckdb",
+        "export_date_from": "2021-06-01",
+        "export_date_to": "2021-06-03",
+    }

@@ -13,3 +13,16 @@
         true
     {%- endif -%}
 {%- endmacro %}
+
+
+{#-
+  The keys an incremental run must recompute: those with a row exported in the window now, and
+  those whose stored row came from the window (so a corrected re-export replaces it).
+-#}
+{% macro keys_in_export_window(source_relation, key) -%}
+    select {{ key }} from {{ source_relation }}
+    where {{ in_export_window('exported_on') }}
+    union
+    select {{ key }} from {{ this }}
+    where {{ in_export_window('exported_on') }}
+{%- endmacro %}

@@ -21,11 +21,5 @@ select
     exported_on
 from {{ ref('stg_platform__livestream_sessions') }}
 {% if is_incremental() %}
-where session_id in (
-    select session_id from {{ ref('stg_platform__livestream_sessions') }}
-    where {{ in_export_window('exported_on') }}
-    union
-    select session_id from {{ this }}
-    where {{ in_export_window('exported_on') }}
-)
+where session_id in ({{ keys_in_export_window(ref('stg_platform__livestream_sessions'), 'session_id') }})
 {% endif %}

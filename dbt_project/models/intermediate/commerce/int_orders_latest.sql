@@ -16,11 +16,7 @@
 
 {% if is_incremental() %}
 with touched as (
-    select order_id from {{ ref('stg_platform__orders') }}
-    where {{ in_export_window('exported_on') }}
-    union
-    select order_id from {{ this }}
-    where {{ in_export_window('exported_on') }}
+    {{ keys_in_export_window(ref('stg_platform__orders'), 'order_id') }}
 ),
 {% else %}
 with

@@ -5,12 +5,6 @@ select
     action_type,
     reason,
     campaign,
-    count(*) as actions,
-    count(distinct target_type || ':' || target_id) as distinct_targets,
-    count(distinct gang_id) as distinct_gangs,
-    count(distinct case when gang_id is not null then target_type || ':' || target_id end)
-        as gang_accounts,
-    count(distinct case_id) as distinct_cases,
-    cast(coalesce(sum(amount_involved), 0) as decimal(18, 2)) as amount_involved
+    {{ enforcement_measures() }}
 from {{ ref('fct_enforcement_actions') }}
 group by action_date, action_type, reason, campaign

@@ -25,11 +25,5 @@ select
     exported_on
 from {{ ref('stg_platform__enforcement_actions') }}
 {% if is_incremental() %}
-where action_id in (
-    select action_id from {{ ref('stg_platform__enforcement_actions') }}
-    where {{ in_export_window('exported_on') }}
-    union
-    select action_id from {{ this }}
-    where {{ in_export_window('exported_on') }}
-)
+where action_id in ({{ keys_in_export_window(ref('stg_platform__enforcement_actions'), 'action_id') }})
 {% endif %}
