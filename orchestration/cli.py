@@ -119,7 +119,7 @@ def cmd_demo() -> None:
 def cmd_prepare() -> None:
     from orchestration.project import prepare_dbt_manifest
 
-    prepare_dbt_manifest()
+    prepare_dbt_manifest(force=True)
     print("dbt manifest prepared")
 
 
