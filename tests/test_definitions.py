@@ -149,3 +149,10 @@ def test_dbt_window_arguments() -> None:
         "export_date_from": "2021-06-01",
         "export_date_to": "2021-06-03",
     }
+
+
+def test_overheads_benchmark_smoke(dbt_manifest: Path) -> None:
+    """The benchmark script runs (its figures are not asserted: benchmarks are not tests)."""
+    result = run_command(["python", "benchmarks/overheads.py", "--smoke"])
+    assert result.returncode == 0, result.stderr
+    assert "code location load (s)" in result.stdout
