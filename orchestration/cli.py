@@ -94,6 +94,20 @@ def headline_table(h: dict[str, object]) -> str:
         ),
         ("Brushing interceptions per day", format_value(h["brushing_interceptions_per_day"])),
         ("Live rooms banned (private orders)", format_value(h["live_rooms_banned_private_order"])),
+        (
+            "Gangs cleared (accounts)",
+            f"{h['gangs_cleared']:,}  ({h['accounts_cleared']:,} accounts)",
+        ),
+        (
+            "Police referrals (cases, amount)",
+            f"{h['police_referrals']:,}  ({h['referral_cases']:,} cases, "
+            f"{format_value(h['referral_amount'])})",
+        ),
+        (
+            "Pinocchio sessions / users / penalties",
+            f"{h['pinocchio_sessions']:,} / {h['pinocchio_reporters']:,} / "
+            f"{h['pinocchio_penalties']:,}",
+        ),
     ]
     width = max(len(label) for label, _ in rows)
     lines = [f"{'Headline figures':<{width}}  value", "-" * (width + 40)]
