@@ -13,6 +13,7 @@ import gzip
 import json
 import re
 import tempfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -32,6 +33,7 @@ from orchestration.landing_contract import (
 RAW_SCHEMA = "raw"
 # A JSON Lines record's physical line, when a file had to be re-read line by line.
 JSON_LINE_COLUMN = "__line"
+GLOB_CHARACTERS = frozenset("*?[]")
 PARTITION_DIR = re.compile(r"^dt=(\d{4}-\d{2}-\d{2})$")
 
 
@@ -105,7 +107,8 @@ def invalid_partition_folders(landing_root: Path, source: str) -> list[str]:
 
 def partition_files(landing_root: Path, source: str, dt: date) -> list[Path]:
     folder = landing_root / source / f"dt={dt.isoformat()}"
-    if not folder.is_dir():
+    # A symlinked source or partition folder could point anywhere: it is never read.
+    if not folder.is_dir() or folder.is_symlink() or (landing_root / source).is_symlink():
         return []
     # Names starting with '.' or '_' are markers (_SUCCESS, .crc), not data.
     return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith((".", "_")))
@@ -351,6 +354,41 @@ def trailing_average_loaded(
     return None if average is None else float(average)
 
 
+def _reject_unreadable_file(
+    conn: duckdb.DuckDBPyConnection,
+    source: Source,
+    path: Path,
+    relative: str,
+    dt: date,
+    error: BaseException,
+) -> int:
+    """Quarantine a file that cannot be read. A text file's records are rejected line by line
+    (so the counts still say how many records were lost); a binary file counts as one record."""
+    message = "file cannot be read: " + " ".join(str(error).split())[:500]
+    reject = "INSERT INTO _rejected VALUES (?, ?, ?, ?, 'file_unreadable', ?, ?)"
+    name = path.name.lower()
+    if name.endswith(".parquet"):
+        conn.execute(reject, [source.name, dt, relative, None, message, None])
+        return 1
+    opener = gzip.open if name.endswith(".gz") else open
+    try:
+        with opener(path, "rt", encoding="utf-8", errors="replace", newline="") as handle:
+            lines = [line.rstrip("\r\n") for line in handle if line.strip()]
+    except (OSError, EOFError, zlib.error):
+        lines = []
+    if name.endswith((".csv", ".csv.gz")):
+        lines = lines[1:]  # the header is not a record
+    if not lines:
+        conn.execute(reject, [source.name, dt, relative, None, message, None])
+        return 1
+    conn.executemany(
+        reject,
+        [[source.name, dt, relative, number, message, line[:10_000]]
+         for number, line in enumerate(lines, start=1)],
+    )  # fmt: skip
+    return len(lines)
+
+
 def _stage_file(
     conn: duckdb.DuckDBPyConnection, source: Source, path: Path, relative: str, dt: date
 ) -> int:
@@ -361,28 +399,29 @@ def _stage_file(
         message = "file is a symbolic link; links are not followed"
         conn.execute(reject, [source.name, dt, relative, None, "file_is_symlink", message, None])
         return 1
+    if GLOB_CHARACTERS.intersection(path.name):
+        # DuckDB's readers expand * ? [ ] in paths: such a name could read other files.
+        message = "file name contains * ? [ or ]; rename the file"
+        conn.execute(reject, [source.name, dt, relative, None, "file_name_unsafe", message, None])
+        return 1
     if path.stat().st_size == 0:
         return 0  # an empty file holds no records
     with tempfile.TemporaryDirectory(prefix="lcw-ingest-") as scratch:
         try:
             conn.execute(f"CREATE OR REPLACE TEMP TABLE _file AS {_reader_sql(path, source)}")
-        except (duckdb.Error, ValueError) as error:
-            if not path.name.lower().endswith((".jsonl", ".jsonl.gz")):
+            rows_set_aside = 0
+        except (duckdb.Error, ValueError):
+            try:
+                if not path.name.lower().endswith((".jsonl", ".jsonl.gz")):
+                    raise
+                clean, bad_lines = _split_json_lines(path, Path(scratch))
+                conn.execute(f"CREATE OR REPLACE TEMP TABLE _file AS {_reader_sql(clean, source)}")
+            except (duckdb.Error, ValueError, OSError, EOFError, zlib.error) as final_error:
                 # Unreadable as a whole: quarantine the file, the rest of the partition loads.
-                message = " ".join(str(error).split())[:500]
-                conn.execute(
-                    reject,
-                    [source.name, dt, relative, None, "file_unreadable",
-                     f"file cannot be read: {message}", None],
-                )  # fmt: skip
-                return 1
-            clean, bad_lines = _split_json_lines(path, Path(scratch))
+                return _reject_unreadable_file(conn, source, path, relative, dt, final_error)
             for line, raw, reason in bad_lines:
                 conn.execute(reject, [source.name, dt, relative, line, "json_invalid", reason, raw])
-            conn.execute(f"CREATE OR REPLACE TEMP TABLE _file AS {_reader_sql(clean, source)}")
             rows_set_aside = len(bad_lines)
-        else:
-            rows_set_aside = 0
     file_types = {
         name: str(data_type) for name, data_type, *_ in conn.execute("DESCRIBE _file").fetchall()
     }

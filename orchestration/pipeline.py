@@ -89,6 +89,14 @@ def run_pipeline(
     if not landing_root.is_dir():
         raise PipelineError(f"landing directory {landing_root} does not exist")
     first_dt, last_dt = select_range(landing_export_dates(landing_root), start, end)
+    from orchestration.ingestion_assets import export_date_partitions
+
+    last_complete = date.fromisoformat(export_date_partitions.get_last_partition_key())
+    if last_dt > last_complete:
+        progress(f"Warning: export dates after {last_complete} are not complete yet; skipped")
+        last_dt = last_complete
+        if first_dt > last_dt:
+            raise PipelineError(f"no complete export date in the range (last is {last_complete})")
     for source in SOURCES:
         for folder in invalid_partition_folders(landing_root, source):
             progress(f"Warning: ignoring {source}/{folder}: not a dt=YYYY-MM-DD partition folder")

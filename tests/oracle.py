@@ -1194,7 +1194,11 @@ def compute_headlines_from_records(records: dict[str, list[Record]]) -> dict[str
         action_type = record["action_type"]
         if action_type == "brushing_intercept":
             brushing += 1
-        if action_type == "room_ban" and record["reason"] == "private_order":
+        if (
+            action_type == "room_ban"
+            and record["reason"] == "private_order"
+            and record["target_type"] == "live_room"
+        ):
             banned_rooms.add(parse_id(record["target_id"]))
         if action_type == "account_clearance":
             gangs_cleared.add(parse_id(record.get("gang_id")))

@@ -366,6 +366,7 @@ def test_enforcement_monthly_and_beside_commerce(sample_warehouse: Path) -> None
 
 
 def test_personal_data_stays_in_raw(sample_warehouse: Path) -> None:
+    assert query(sample_warehouse, "select count(receiver_phone) from raw_sample.orders") == [(14,)]
     leaked = query(
         sample_warehouse,
         """select table_schema, table_name, column_name from information_schema.columns
@@ -373,3 +374,16 @@ def test_personal_data_stays_in_raw(sample_warehouse: Path) -> None:
              and table_schema not in ('raw', 'raw_sample')""",
     )
     assert leaked == []
+    text_columns = query(
+        sample_warehouse,
+        """select table_schema, table_name, column_name from information_schema.columns
+           where table_schema not in ('raw', 'raw_sample') and data_type = 'VARCHAR'""",
+    )
+    for schema, table, column in text_columns:
+        (hits,) = query(
+            sample_warehouse,
+            f'''select count(*) from "{schema}"."{table}" where "{column}" in (
+                   select receiver_phone from raw_sample.orders
+                   union select receiver_address from raw_sample.orders)''',
+        )[0]
+        assert hits == 0, f"{schema}.{table}.{column} holds personal data"

@@ -156,3 +156,17 @@ def test_overheads_benchmark_smoke(dbt_manifest: Path) -> None:
     result = run_command(["python", "benchmarks/overheads.py", "--smoke"])
     assert result.returncode == 0, result.stderr
     assert "code location load (s)" in result.stdout
+
+
+def test_daily_schedule_requests_yesterdays_partition(defs) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from dagster import build_schedule_context
+
+    schedule = defs.resolve_schedule_def("ingest_landing_schedule")
+    tick = datetime(2021, 6, 16, 1, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    with DagsterInstance.ephemeral() as instance:
+        context = build_schedule_context(instance=instance, scheduled_execution_time=tick)
+        requests = schedule.evaluate_tick(context).run_requests
+    assert [r.partition_key for r in requests] == ["2021-06-15"]

@@ -329,5 +329,46 @@ def test_every_reason_code_is_documented() -> None:
                 if code.startswith(column + "_")
             ]
             assert f"`{code}`" in docs or any(p in docs for p in per_column), code
-    for code in ("missing_required_column", "json_invalid", "file_unreadable", "file_is_symlink"):
+    for code in (
+        "missing_required_column", "json_invalid", "file_unreadable", "file_is_symlink",
+        "file_name_unsafe",
+    ):  # fmt: skip
         assert f"`{code}`" in docs
+
+
+def test_glob_characters_in_file_names_are_refused(conn, tmp_path) -> None:
+    folder = partition_dir(tmp_path, "orders")
+    write_csv(folder / "a.csv", [VALID_ORDER])
+    write_csv(folder / "a*.csv", [{**VALID_ORDER, "order_id": "2"}])
+    result = load_partition(conn, tmp_path, "orders", DT)
+    # Read as a glob, "a*.csv" would have loaded a.csv a second time.
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (2, 1, 1)
+    assert rejected(conn)[0][0::2] == ("orders/dt=2021-06-15/a*.csv", "file_name_unsafe")
+
+
+def test_corrupt_gzip_json_lines_is_quarantined_not_a_crash(conn, tmp_path) -> None:
+    folder = partition_dir(tmp_path, "follows")
+    (folder / "broken.jsonl.gz").write_bytes(b"\x1f\x8b\x08\x00 not really gzip")
+    (folder / "good.jsonl").write_text(follows_line() + "\n")
+    result = load_partition(conn, tmp_path, "follows", DT)
+    assert result.rows_loaded == 1
+    assert rejected(conn)[0][0::2] == ("follows/dt=2021-06-15/broken.jsonl.gz", "file_unreadable")
+
+
+def test_unreadable_csv_rejects_each_of_its_records(conn, tmp_path) -> None:
+    folder = partition_dir(tmp_path, "orders")
+    write_csv(folder / "latin1.csv", [{**VALID_ORDER, "category": "crème"}] * 3, "latin-1")
+    result = load_partition(conn, tmp_path, "orders", DT)
+    # Three records that could not be read are three rejected rows, with their text.
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (3, 0, 3)
+    assert [r[1:] for r in rejected(conn)] == [(n, "file_unreadable") for n in (1, 2, 3)]
+
+
+def test_symlinked_partition_folder_is_not_read_even_when_asked(conn, tmp_path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    write_csv(outside / "secret.csv", [VALID_ORDER])
+    (tmp_path / "landing" / "orders").mkdir(parents=True)
+    (tmp_path / "landing" / "orders" / f"dt={DT.isoformat()}").symlink_to(outside)
+    result = load_partition(conn, tmp_path / "landing", "orders", DT)
+    assert (result.files, result.rows_read) == (0, 0)

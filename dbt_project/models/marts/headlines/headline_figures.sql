@@ -42,7 +42,8 @@ enforcement as (
         count(case when action_type = 'brushing_intercept' then 1 end)
             as brushing_interceptions,
         count(distinct case
-            when action_type = 'room_ban' and reason = 'private_order' then target_id
+            when action_type = 'room_ban' and reason = 'private_order'
+                and target_type = 'live_room' then target_id
         end) as live_rooms_banned_private_order,
         count(distinct case when action_type = 'account_clearance' then gang_id end)
             as gangs_cleared,
