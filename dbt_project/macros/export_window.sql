@@ -26,3 +26,19 @@
     select {{ key }} from {{ this }}
     where {{ in_export_window('exported_on') }}
 {%- endmacro %}
+
+
+{#-
+  A post-hook for the incremental models: delete the rows that came from the window's export
+  dates but whose key no longer exists in staging at all (a corrected re-export dropped it).
+  delete+insert alone only replaces keys that are still present.
+-#}
+{% macro delete_keys_gone_from(source_relation, key) -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }}
+    where {{ in_export_window('exported_on') }}
+        and {{ key }} not in (select {{ key }} from {{ source_relation }})
+    {%- else -%}
+    select 1
+    {%- endif -%}
+{%- endmacro %}

@@ -12,6 +12,7 @@
     incremental_strategy='delete+insert',
     on_schema_change='fail',
     tags=['partitioned'],
+    post_hook="{{ delete_keys_gone_from(ref('stg_platform__orders'), 'order_id') }}",
 ) }}
 
 {% if is_incremental() %}

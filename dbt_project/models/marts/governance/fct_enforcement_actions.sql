@@ -6,6 +6,7 @@
     incremental_strategy='delete+insert',
     on_schema_change='fail',
     tags=['partitioned'],
+    post_hook="{{ delete_keys_gone_from(ref('stg_platform__enforcement_actions'), 'action_id') }}",
 ) }}
 
 select
