@@ -74,6 +74,13 @@ def test_sensor_requests_each_partition_version_once(tmp_path: Path) -> None:
     changed = landing_partition_sensor(context)
     assert changed[0].run_key == first[0].run_key
     assert changed[1].run_key != first[1].run_key
+    # A re-export that only removes a file is a new version too.
+    write_orders(landing, FIRST, count=1)
+    (landing / "orders" / "dt=2021-06-01" / "extra.csv").write_text("order_id\n")
+    with_extra = landing_partition_sensor(context)
+    (landing / "orders" / "dt=2021-06-01" / "extra.csv").unlink()
+    removed = landing_partition_sensor(context)
+    assert len({first[0].run_key, with_extra[0].run_key, removed[0].run_key}) == 3
 
 
 LOAD_SCRIPT = """
