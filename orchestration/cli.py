@@ -10,23 +10,48 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from orchestration.landing_contract import LANDING_FILE_SUFFIXES
 from orchestration.settings import REPO_ROOT
 
 DEMO_LANDING = REPO_ROOT / "data" / "landing"
 DEMO_WAREHOUSE = REPO_ROOT / "data" / "warehouse.duckdb"
-DEMO_START = date(2021, 5, 1)
-DEMO_DAYS = 90
+DEMO_START = date(2020, 5, 1)
+DEMO_DAYS = 92  # May to July 2020, across the 616 festival
+DEMO_ORDERS = 100_000
+DEFAULT_ORDERS_PER_DAY = 1_000
 
 
 def progress(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message} ...", flush=True)
 
 
-def cmd_simulate(landing: Path, start: date, days: int, seed: int) -> None:
-    from orchestration.simulator import simulate
+def cmd_simulate(
+    landing: Path,
+    start: date,
+    days: int,
+    seed: int,
+    orders: int | None = None,
+    file_format: str = "parquet",
+    edge_cases: bool = False,
+) -> None:
+    if edge_cases:
+        from orchestration.simulator import simulate
 
-    progress(f"Simulating {days} days from {start} into {landing} (seed {seed})")
-    summary = simulate(landing, start, days, seed=seed)
+        progress(f"Simulating the edge-case platform, {days} days from {start} into {landing}")
+        summary = simulate(landing, start, days, seed=seed)
+    else:
+        from orchestration.platform_simulator import MANIFEST_NAME, simulate_platform
+
+        orders = orders or DEFAULT_ORDERS_PER_DAY * days
+        progress(
+            f"Simulating the calibrated platform, {days} days from {start}, about {orders:,} "
+            f"orders, into {landing} (seed {seed}, {file_format})"
+        )
+        summary = simulate_platform(
+            landing, start, days, orders, seed=seed, file_format=file_format,
+            progress=lambda message: print(f"  {message}", flush=True),
+        )  # fmt: skip
+        print(f"Planted parameters: {landing / MANIFEST_NAME}")
     rows = ", ".join(f"{source} {count:,}" for source, count in summary.rows_written.items())
     print(f"Wrote {summary.files_written:,} files: {rows}")
 
@@ -122,7 +147,7 @@ def cmd_demo() -> None:
     if landing_export_dates(DEMO_LANDING):
         progress(f"Using the landing data already in {DEMO_LANDING}")
     else:
-        cmd_simulate(DEMO_LANDING, DEMO_START, DEMO_DAYS, seed=7)
+        cmd_simulate(DEMO_LANDING, DEMO_START, DEMO_DAYS, seed=7, orders=DEMO_ORDERS)
     cmd_run(DEMO_LANDING, DEMO_WAREHOUSE, None, None)
     published = published_path_for(DEMO_WAREHOUSE)
     print()
@@ -153,6 +178,23 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--start", type=parse_date, required=True)
     simulate.add_argument("--days", type=int, required=True)
     simulate.add_argument("--seed", type=int, default=7)
+    simulate.add_argument(
+        "--orders",
+        type=int,
+        help=f"counted orders in all (default {DEFAULT_ORDERS_PER_DAY:,} a day)",
+    )
+    simulate.add_argument(
+        "--format",
+        dest="file_format",
+        choices=[s.removeprefix(".") for s in LANDING_FILE_SUFFIXES],
+        default="parquet",
+    )
+    simulate.add_argument(
+        "--edge-cases",
+        action="store_true",
+        help="the small uncalibrated platform with every edge case of the landing contract "
+        "(mixed formats, naive timestamps, distribution), as the end-to-end tests use",
+    )
 
     run = commands.add_parser("run", help="ingest a landing dir and build every model and test")
     run.add_argument("--landing", type=Path, required=True)
@@ -160,7 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--from", dest="start", type=parse_date)
     run.add_argument("--to", dest="end", type=parse_date)
 
-    commands.add_parser("demo", help="simulate 90 days, run everything, print the headline figures")
+    commands.add_parser("demo", help="simulate 92 days, run everything, print the headline figures")
     commands.add_parser("prepare", help="parse the dbt project into its manifest")
     return parser
 
@@ -173,7 +215,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "simulate":
             if args.days < 1:
                 raise PipelineError("--days must be at least 1")
-            cmd_simulate(args.landing, args.start, args.days, args.seed)
+            if args.orders is not None and args.orders < 1:
+                raise PipelineError("--orders must be at least 1")
+            cmd_simulate(
+                args.landing, args.start, args.days, args.seed, args.orders, args.file_format,
+                args.edge_cases,
+            )  # fmt: skip
         elif args.command == "run":
             cmd_run(args.landing, args.warehouse, args.start, args.end)
         elif args.command == "demo":
