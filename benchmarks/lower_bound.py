@@ -1,0 +1,236 @@
+"""The lower bound: the marts computed by one plain DuckDB script, the time the pipeline is
+reported against.
+
+    uv run python benchmarks/lower_bound.py --landing data/landing
+    uv run python benchmarks/lower_bound.py --landing DIR --database FILE --memory-limit 8GB
+    uv run python benchmarks/lower_bound.py --smoke     # seconds: a tiny simulated landing
+
+`benchmarks/lower_bound.sql` reads the landing files directly and writes schema `marts` of a
+fresh DuckDB file: no Dagster, no dbt, no validation or quarantine. This runner only substitutes
+the placeholders: for each source, a union over the readers of the formats present (Parquet
+with its own schema; CSV and JSON Lines read as text with explicit columns, so no type is
+sniffed per file) cast to the landing contract's types. It prints the wall time, the peak RSS
+and the time of each statement. `run_lower_bound()` returns the same figures, so another
+benchmark can run it side by side with the pipeline.
+
+Assumes a landing that keeps the contract (LANDING.md): bad rows are not set aside here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import gzip
+import re
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from orchestration.landing_contract import SOURCES, SQL_TYPES
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = Path(__file__).with_suffix(".sql")
+REFERENCE_SEEDS = REPO_ROOT / "seeds" / "reference"
+PARTITION_DIR = re.compile(r"^dt=\d{4}-\d{2}-\d{2}$")
+# The export date comes from the dt= folder of each file (hive partitioning).
+HIVE = "filename = true, hive_partitioning = true, hive_types = {'dt': 'DATE'}"
+
+
+def quote_literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def landing_files(landing: Path, source: str) -> list[Path]:
+    """The files ingestion would read: in dt=YYYY-MM-DD folders, not markers, not empty."""
+    source_dir = landing / source
+    if not source_dir.is_dir():
+        return []
+    return sorted(
+        path
+        for folder in source_dir.iterdir()
+        if folder.is_dir() and PARTITION_DIR.match(folder.name)
+        for path in folder.iterdir()
+        if path.is_file()
+        and not path.is_symlink()
+        and not path.name.startswith((".", "_"))
+        and not set("*?[]").intersection(path.name)
+        and path.stat().st_size > 0
+    )
+
+
+def csv_header(path: Path) -> tuple[str, ...]:
+    opener = gzip.open if path.name.endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8-sig", newline="") as handle:
+        return tuple(next(csv.reader(handle), []))
+
+
+def file_list(paths: list[Path]) -> str:
+    return "[" + ", ".join(quote_literal(str(p)) for p in paths) + "]"
+
+
+def typed_select(source: str, relation: str, present: set[str]) -> str:
+    """The contract's columns in their contract types (NULL when a file lacks one), then the
+    export date and the file, so every format of a source unions column for column."""
+    columns = []
+    for column in SOURCES[source].columns:
+        value = quote_ident(column.name) if column.name in present else "NULL"
+        columns.append(f"cast({value} as {SQL_TYPES[column.kind]}) as {quote_ident(column.name)}")
+    lineage = "dt as exported_on, filename as source_file"
+    return f"select {', '.join(columns)}, {lineage} from {relation}"
+
+
+def source_relation(conn: duckdb.DuckDBPyConnection, landing: Path, source: str) -> str:
+    """One relation over every landing file of a source, whichever formats are present."""
+    files = landing_files(landing, source)
+    parts = []
+    parquet = [p for p in files if p.name.endswith(".parquet")]
+    if parquet:
+        relation = f"read_parquet({file_list(parquet)}, union_by_name = true, {HIVE})"
+        present = {row[0] for row in conn.execute(f"describe select * from {relation}").fetchall()}
+        parts.append(typed_select(source, relation, present))
+    by_header: dict[tuple[str, ...], list[Path]] = {}
+    for path in files:
+        if path.name.endswith((".csv", ".csv.gz")):
+            by_header.setdefault(csv_header(path), []).append(path)
+    for header, paths in by_header.items():
+        columns = ", ".join(f"{quote_literal(name)}: 'VARCHAR'" for name in header)
+        relation = (
+            f"read_csv({file_list(paths)}, header = true, auto_detect = false, delim = ',', "
+            f"quote = '\"', escape = '\"', columns = {{{columns}}}, {HIVE})"
+        )
+        parts.append(typed_select(source, relation, set(header)))
+    jsonl = [p for p in files if p.name.endswith((".jsonl", ".jsonl.gz"))]
+    if jsonl:
+        names = SOURCES[source].column_names
+        columns = ", ".join(f"{quote_literal(name)}: 'VARCHAR'" for name in names)
+        relation = (
+            f"read_json({file_list(jsonl)}, format = 'newline_delimited', "
+            f"columns = {{{columns}}}, {HIVE})"
+        )
+        parts.append(typed_select(source, relation, set(names)))
+    if not parts:  # no files at all: an empty relation of the right shape
+        empty = "(select NULL::DATE as dt, NULL::VARCHAR as filename where false)"
+        parts.append(typed_select(source, empty, set()))
+    return "(" + " union all ".join(parts) + ")"
+
+
+def statement_label(query: str) -> str:
+    match = re.search(r"create\s+(?:temp\s+)?(?:table|schema)\s+([\w.]+)", query, re.IGNORECASE)
+    if match:
+        return match.group(1)
+    lines = [line for line in query.splitlines() if line.strip() and not line.startswith("--")]
+    return lines[0].strip().rstrip(";") if lines else query.strip()
+
+
+def reset_peak_rss() -> None:
+    """Reset this process's peak RSS (Linux), so the figure is the run's, not the caller's."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass
+
+
+def peak_rss_bytes() -> int:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def run_lower_bound(
+    landing: Path,
+    database: Path,
+    memory_limit: str = "16GB",
+    threads: int | None = None,
+) -> dict:
+    """Run the script on `landing` into a fresh `database`; return the figures of the run."""
+    landing, database = Path(landing).resolve(), Path(database).resolve()
+    for stale in (database, database.with_name(database.name + ".wal")):
+        stale.unlink(missing_ok=True)
+    database.parent.mkdir(parents=True, exist_ok=True)
+    temp_directory = database.with_name(database.name + ".tmp")
+    reset_peak_rss()
+    timings: list[tuple[str, float]] = []
+    began = time.perf_counter()
+    conn = duckdb.connect(str(database))
+    try:
+        conn.execute(f"set memory_limit = {quote_literal(memory_limit)}")
+        conn.execute(f"set temp_directory = {quote_literal(str(temp_directory))}")
+        conn.execute("set enable_progress_bar = false")
+        if threads:
+            conn.execute(f"set threads = {int(threads)}")
+        step = time.perf_counter()
+        sql = SCRIPT.read_text()
+        for source in SOURCES:
+            sql = sql.replace("{" + source + "}", source_relation(conn, landing, source))
+        sql = sql.replace("{reference}", str(REFERENCE_SEEDS).replace("'", "''"))
+        timings.append(("list the landing files", time.perf_counter() - step))
+        for statement in conn.extract_statements(sql):
+            step = time.perf_counter()
+            conn.execute(statement)
+            timings.append((statement_label(statement.query), time.perf_counter() - step))
+        step = time.perf_counter()
+        conn.execute("checkpoint")
+        timings.append(("checkpoint", time.perf_counter() - step))
+        marts = conn.execute(
+            "select table_name, estimated_size from duckdb_tables() "
+            "where schema_name = 'marts' order by table_name"
+        ).fetchall()
+    finally:
+        conn.close()
+    wall = time.perf_counter() - began
+    shutil.rmtree(temp_directory, ignore_errors=True)
+    return {
+        "database": str(database),
+        "wall_seconds": wall,
+        "peak_rss_bytes": peak_rss_bytes(),
+        "statements": timings,
+        "marts": dict(marts),
+    }
+
+
+def print_figures(figures: dict) -> None:
+    for label, seconds in figures["statements"]:
+        print(f"{label:<40} {seconds:8.3f} s")
+    print(f"{'marts written':<40} {len(figures['marts']):8d}")
+    print(f"{'wall time (s)':<40} {figures['wall_seconds']:8.3f}")
+    print(f"{'peak RSS (MiB)':<40} {figures['peak_rss_bytes'] / 2**20:8.1f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--landing", type=Path, default=REPO_ROOT / "data" / "landing")
+    parser.add_argument("--database", type=Path, help="default: a file in a temporary folder")
+    parser.add_argument("--memory-limit", default="16GB")
+    parser.add_argument("--threads", type=int)
+    parser.add_argument("--smoke", action="store_true", help="a tiny simulated landing")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="lcw-lower-bound-") as scratch:
+        landing = args.landing
+        if args.smoke:
+            from orchestration.simulator import simulate
+
+            landing = Path(scratch) / "landing"
+            simulate(landing, date(2021, 6, 10), 3, seed=1, scale=0.02)
+        elif not (landing / "orders").is_dir():
+            sys.exit(f"no landing data in {landing}: run `uv run lcw demo` first")
+        database = args.database or Path(scratch) / "lower_bound.duckdb"
+        figures = run_lower_bound(landing, database, args.memory_limit, args.threads)
+    print_figures(figures)
+
+
+if __name__ == "__main__":
+    main()
