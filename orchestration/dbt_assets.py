@@ -4,6 +4,7 @@ import json
 import warnings
 from collections.abc import Iterator, Mapping
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, BackfillPolicy, BetaWarning
@@ -18,7 +19,7 @@ from dagster_duckdb import DuckDBResource
 
 from orchestration.ingestion_assets import export_date_partitions, ingestion_asset_key
 from orchestration.project import dbt_project
-from orchestration.settings import WAREHOUSE_POOL
+from orchestration.settings import WAREHOUSE_POOL, duckdb_config
 
 # Under `dagster dev` this parses the project so the UI always shows the current graph; elsewhere
 # the manifest is prepared explicitly (`lcw prepare`, which `lcw run` and the tests call).
@@ -54,6 +55,8 @@ def dbt_build_args(warehouse_path: str, export_dates: tuple[date, date] | None =
     """`dbt build` against the warehouse file the DuckDB resource points at; with export dates,
     the incremental models process that window (inclusive) of export dates."""
     dbt_vars: dict[str, str] = {"warehouse_path": warehouse_path}
+    for name, value in duckdb_config(Path(warehouse_path)).items():
+        dbt_vars[f"duckdb_{name}"] = value
     if export_dates:
         dbt_vars["export_date_from"] = export_dates[0].isoformat()
         dbt_vars["export_date_to"] = export_dates[1].isoformat()

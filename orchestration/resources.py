@@ -9,6 +9,7 @@ from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
 from orchestration.project import dbt_project
+from orchestration.settings import duckdb_config
 
 
 class LandingZone(ConfigurableResource):
@@ -44,7 +45,9 @@ def published_path_for(warehouse_path: Path) -> Path:
 def build_resources(warehouse_path: Path, landing_root: Path) -> dict[str, object]:
     """The resources every code path (UI, schedule, CLI, tests) runs with."""
     return {
-        "warehouse": DuckDBResource(database=str(warehouse_path)),
+        "warehouse": DuckDBResource(
+            database=str(warehouse_path), connection_config=duckdb_config(warehouse_path)
+        ),
         "landing": LandingZone(root=str(landing_root)),
         "published": PublishedMarts(root=str(published_path_for(warehouse_path))),
         "dbt": DbtCliResource(project_dir=dbt_project),

@@ -25,3 +25,31 @@ def default_warehouse_path() -> Path:
 def default_landing_root() -> Path:
     """LCW_LANDING, else data/landing in the repository."""
     return Path(os.environ.get("LCW_LANDING", REPO_ROOT / "data" / "landing")).resolve()
+
+
+def duckdb_memory_limit() -> str:
+    """LCW_DUCKDB_MEMORY_LIMIT, else 60% of this machine's memory.
+
+    DuckDB's own default (80%) leaves too little beside it for the Python, dbt and Dagster
+    processes of a run; above the limit DuckDB spills to its temp directory instead of failing.
+    """
+    configured = os.environ.get("LCW_DUCKDB_MEMORY_LIMIT")
+    if configured:
+        return configured
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return f"{int(total * 0.6) // 2**20}MB"
+
+
+def duckdb_temp_directory(warehouse_path: Path) -> Path:
+    """LCW_DUCKDB_TEMP_DIR, else `<warehouse>.spill` beside the warehouse file: where DuckDB
+    spills what does not fit in memory (on the same disk as the warehouse, never /tmp)."""
+    configured = os.environ.get("LCW_DUCKDB_TEMP_DIR")
+    return Path(configured) if configured else warehouse_path.with_suffix(".spill")
+
+
+def duckdb_config(warehouse_path: Path) -> dict[str, str]:
+    """The settings every connection that writes the warehouse uses (ingestion, dbt, publish)."""
+    return {
+        "memory_limit": duckdb_memory_limit(),
+        "temp_directory": str(duckdb_temp_directory(warehouse_path)),
+    }

@@ -9,14 +9,13 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import lcw
 
 from orchestration.ingest import load_partition
 from orchestration.landing_contract import SOURCES
 from orchestration.planted_truth import format_checks, recovery_checks
 from orchestration.platform_simulator import FORMATS, MANIFEST_NAME, simulate_platform
 from orchestration.resources import published_path_for
-
-from conftest import lcw
 
 START = date(2020, 1, 1)
 

@@ -1,0 +1,227 @@
+"""The pipeline at platform scale, side by side with its plain-DuckDB lower bound.
+
+    uv run python benchmarks/scale.py --orders 1000000             # about 10 minutes here
+    uv run python benchmarks/scale.py --orders 10000000 --days 366
+    uv run python benchmarks/scale.py --smoke                      # seconds: the test suite's run
+
+For one calibrated landing zone (`lcw simulate`, kept in --scratch and reused when it matches),
+it measures, each step in its own process (wall time, peak resident memory of that process tree):
+
+1. generation of the landing zone;
+2. the lower bound: benchmarks/lower_bound.sql, the same marts in one plain DuckDB script;
+3. the full build: `lcw run` of every export date into a new warehouse file;
+4. the daily run at two history sizes: a warehouse built up to the middle day, then that day
+   alone (`lcw run --from D --to D`); caught up to the day before the last, then the last day;
+5. the planted-truth checks on the full build's published marts.
+
+It prints one line per figure and a markdown table for docs/benchmarks.md. Wall-clock figures on
+a shared machine are noisy: compare ratios from the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+BIN_DIR = Path(sys.executable).parent
+sys.path.insert(0, str(REPO_ROOT))
+
+from orchestration.planted_truth import recovery_checks  # noqa: E402
+from orchestration.platform_simulator import MANIFEST_NAME  # noqa: E402
+from orchestration.resources import published_path_for  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    seconds: float
+    peak_rss_mb: float
+
+
+def measured(name: str, command: list[str], log: Path) -> Step:
+    """Run a command to completion; its wall time and the peak RSS of its process tree."""
+    began = time.perf_counter()
+    with open(log, "a", encoding="utf-8") as out:
+        out.write(f"\n$ {' '.join(command)}\n")
+        out.flush()
+        process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=out, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - began
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(f"{name} failed (exit {process.returncode}); see {log}")
+    step = Step(name, seconds, usage.ru_maxrss / 1024)  # ru_maxrss is in KiB on Linux
+    print(f"{name:<44}{step.seconds:>10.1f} s{step.peak_rss_mb:>10.0f} MB peak RSS", flush=True)
+    return step
+
+
+def lcw(*args: str) -> list[str]:
+    return [str(BIN_DIR / "lcw"), *args]
+
+
+def ensure_landing(landing: Path, start: date, days: int, orders: int, log: Path) -> Step | None:
+    """Simulate the landing zone unless the one in place was made with the same parameters."""
+    manifest = landing / MANIFEST_NAME
+    if manifest.is_file():
+        planted = json.loads(manifest.read_text())
+        if (planted["start"], planted["days"], planted["orders_requested"]) == (
+            start.isoformat(), days, orders,
+        ):  # fmt: skip
+            print(f"reusing the landing zone in {landing}")
+            return None
+        shutil.rmtree(landing)
+    return measured(
+        "simulate (lcw simulate)",
+        lcw(
+            "simulate",
+            "--landing",
+            str(landing),
+            "--start",
+            start.isoformat(),
+            "--days",
+            str(days),
+            "--orders",
+            str(orders),
+        ),  # fmt: skip
+        log,
+    )
+
+
+def run(args: argparse.Namespace) -> dict[str, object]:
+    scratch = args.scratch.resolve()
+    scratch.mkdir(parents=True, exist_ok=True)
+    landing = scratch / "landing"
+    log = scratch / "scale.log"
+    log.write_text("")
+    last = args.start + timedelta(days=args.days - 1)
+    middle = args.start + timedelta(days=args.days // 2)
+    steps: dict[str, Step] = {}
+
+    generated = ensure_landing(landing, args.start, args.days, args.orders, log)
+    if generated:
+        steps["simulate"] = generated
+    manifest = json.loads((landing / MANIFEST_NAME).read_text())
+
+    lower_db = scratch / "lower_bound.duckdb"
+    lower_db.unlink(missing_ok=True)
+    steps["lower_bound"] = measured(
+        "lower bound (plain DuckDB SQL)",
+        [
+            str(BIN_DIR / "python"),
+            "benchmarks/lower_bound.py",
+            "--landing",
+            str(landing),
+            "--database",
+            str(lower_db),
+        ],  # fmt: skip
+        log,
+    )
+    full = scratch / "full" / "warehouse.duckdb"
+    shutil.rmtree(full.parent, ignore_errors=True)
+    steps["full"] = measured(
+        "full build (lcw run, every export date)",
+        lcw("run", "--landing", str(landing), "--warehouse", str(full)),
+        log,
+    )
+
+    daily = scratch / "daily" / "warehouse.duckdb"
+    shutil.rmtree(daily.parent, ignore_errors=True)
+    window = ["--landing", str(landing), "--warehouse", str(daily)]
+    day_before = (middle - timedelta(days=1)).isoformat()
+    measured("history up to the middle day", lcw("run", *window, "--to", day_before), log)
+    steps["daily_middle"] = measured(
+        f"daily run at {middle} (half the history)",
+        lcw("run", *window, "--from", middle.isoformat(), "--to", middle.isoformat()),
+        log,
+    )
+    if last - middle > timedelta(days=1):
+        catch_up = ((middle + timedelta(days=1)).isoformat(), (last - timedelta(1)).isoformat())
+        measured("catch up to the day before the last", lcw("run", *window, "--from",
+                 catch_up[0], "--to", catch_up[1]), log)  # fmt: skip
+    steps["daily_last"] = measured(
+        f"daily run at {last} (all the history)",
+        lcw("run", *window, "--from", last.isoformat(), "--to", last.isoformat()),
+        log,
+    )
+
+    checks = recovery_checks(landing / MANIFEST_NAME, published_path_for(full))
+    failed = [c.line() for c in checks if not c.ok]
+    figures = {
+        "orders": manifest["totals"]["counted_orders"],
+        "orders_including_cancelled": manifest["totals"]["orders_including_cancelled"],
+        "export_dates": args.days,
+        "landing_mb": sum(p.stat().st_size for p in landing.rglob("*") if p.is_file()) / 2**20,
+        "steps": {k: vars(v) for k, v in steps.items()},
+        "full_over_lower_bound": steps["full"].seconds / steps["lower_bound"].seconds,
+        "daily_middle_over_full": steps["daily_middle"].seconds / steps["full"].seconds,
+        "daily_last_over_full": steps["daily_last"].seconds / steps["full"].seconds,
+        "planted_truth_checks": len(checks),
+        "planted_truth_failed": failed,
+    }
+    print(f"full build / lower bound: {figures['full_over_lower_bound']:.1f}x")
+    print(f"daily run / full build: {figures['daily_middle_over_full']:.3f} at half the history, "
+          f"{figures['daily_last_over_full']:.3f} at all of it")  # fmt: skip
+    print(f"planted truth: {len(checks) - len(failed)} of {len(checks)} checks recovered")
+    for line in failed:
+        print(f"  {line}")
+    print(markdown(figures, args))
+    (scratch / "scale_figures.json").write_text(json.dumps(figures, indent=2))
+    return figures
+
+
+def markdown(figures: dict, args: argparse.Namespace) -> str:
+    steps = figures["steps"]
+    rows = [
+        ("lower bound: benchmarks/lower_bound.sql", steps["lower_bound"]),
+        ("full build: `lcw run`, every export date", steps["full"]),
+        ("daily run, half the history", steps["daily_middle"]),
+        ("daily run, all the history", steps["daily_last"]),
+    ]
+    if "simulate" in steps:
+        rows.insert(0, ("generate the landing zone: `lcw simulate`", steps["simulate"]))
+    lines = [
+        f"`uv run python benchmarks/scale.py --orders {args.orders} --days {args.days}`: "
+        f"{figures['orders']:,} counted orders ({figures['orders_including_cancelled']:,} with "
+        f"cancelled ones), {args.days} export dates, {figures['landing_mb']:,.0f} MB of landing "
+        "files.",
+        "",
+        "| step | wall time (s) | peak RSS (MB) |",
+        "|---|---|---|",
+        *(f"| {name} | {s['seconds']:.1f} | {s['peak_rss_mb']:.0f} |" for name, s in rows),
+        "",
+        f"- full build / lower bound: **{figures['full_over_lower_bound']:.1f}×**",
+        f"- daily run / full build: **{figures['daily_middle_over_full']:.3f}** at half the "
+        f"history, **{figures['daily_last_over_full']:.3f}** at all of it",
+        f"- planted truth: {figures['planted_truth_checks'] - len(figures['planted_truth_failed'])}"
+        f" of {figures['planted_truth_checks']} checks recovered",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--orders", type=int, default=1_000_000)
+    parser.add_argument("--days", type=int, default=366)
+    parser.add_argument("--start", type=date.fromisoformat, default=date(2020, 1, 1))
+    parser.add_argument("--scratch", type=Path, default=REPO_ROOT / "data" / "benchmarks")
+    parser.add_argument("--smoke", action="store_true", help="a tiny run, for the test suite")
+    args = parser.parse_args()
+    if args.smoke:
+        args.orders, args.days = 2_000, 4
+        args.scratch = args.scratch / "smoke"
+    else:
+        args.scratch = args.scratch / f"orders_{args.orders}_days_{args.days}"
+    run(args)
+
+
+if __name__ == "__main__":
+    main()
