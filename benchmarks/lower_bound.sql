@@ -657,37 +657,81 @@ with holders as (
     select distinct shop_id, trust_right from trust_card_intervals
 ),
 
-windows as (
+-- Window starts a (before: enabled_at - 90 d, after: enabled_at) for which a (shop, buyer)
+-- newly has >= 1 / >= 2 counted orders in [a, a + 90 d): disjoint intervals (after, until]
+-- per pair, counted at each window start by a running sum (linear, not windows x orders).
+sequenced as (
     select
-        shop_id, trust_right, enabled_at, 'before' as side,
-        enabled_at - interval 90 day as window_start, enabled_at as window_end
-    from trust_card_intervals
-    union all
-    select
-        shop_id, trust_right, enabled_at, 'after' as side,
-        enabled_at as window_start, enabled_at + interval 90 day as window_end
-    from trust_card_intervals
+        shop_id,
+        paid_at,
+        lag(paid_at, 1) over pair_orders as previous_paid_at,
+        lag(paid_at, 2) over pair_orders as second_previous_paid_at
+    from marts.fct_orders
+    window pair_orders as (partition by shop_id, buyer_id order by paid_at, order_id)
 ),
 
-window_buyers as (
+coverage as (
+    select shop_id, 'buyers' as measure,
+        greatest(paid_at - interval 90 day, coalesce(previous_paid_at, paid_at - interval 90 day))
+            as covered_after,
+        paid_at as covered_until
+    from sequenced
+    union all
+    select shop_id, 'repeat_buyers' as measure,
+        greatest(paid_at - interval 90 day,
+            coalesce(second_previous_paid_at, paid_at - interval 90 day)) as covered_after,
+        previous_paid_at as covered_until
+    from sequenced
+    where previous_paid_at is not null
+),
+
+arm_coverage as (
+    select 'treated' as arm, shop_id as arm_key, measure, covered_after, covered_until
+    from coverage
+    where covered_after < covered_until
+    union all
+    select 'control', rights.trust_right, measure, covered_after, covered_until
+    from coverage
+    cross join (select distinct trust_right from trust_card_intervals) as rights
+    anti join holders
+        on holders.shop_id = coverage.shop_id and holders.trust_right = rights.trust_right
+    where covered_after < covered_until
+),
+
+window_starts as (
     select
-        windows.shop_id,
-        windows.trust_right,
-        windows.enabled_at,
-        windows.side,
-        case when orders.shop_id = windows.shop_id then 'treated' else 'control' end as arm,
-        orders.shop_id as order_shop_id,
-        orders.buyer_id,
-        count(*) as orders
-    from windows
-    inner join marts.fct_orders as orders
-        on orders.paid_at >= windows.window_start
-        and orders.paid_at < windows.window_end
-    left join holders
-        on holders.shop_id = orders.shop_id
-        and holders.trust_right = windows.trust_right
-    where orders.shop_id = windows.shop_id or holders.shop_id is null
-    group by 1, 2, 3, 4, 5, 6, 7
+        shop_id, trust_right, enabled_at, side, arm,
+        case when arm = 'treated' then shop_id else trust_right end as arm_key,
+        case when side = 'before' then enabled_at - interval 90 day else enabled_at end
+            as window_start
+    from trust_card_intervals
+    cross join (values ('before'), ('after')) as sides (side)
+    cross join (values ('treated'), ('control')) as arms (arm)
+),
+
+timeline as (
+    select arm, arm_key, measure, covered_after as event_at, 1 as step, 1 as delta,
+        null::varchar as shop_id, null::varchar as trust_right,
+        null::timestamptz as enabled_at, null::varchar as side
+    from arm_coverage
+    union all
+    select arm, arm_key, measure, covered_until, 1, -1, null, null, null, null
+    from arm_coverage
+    union all
+    select arm, arm_key, measure, window_start, 0, 0, shop_id, trust_right, enabled_at, side
+    from window_starts
+    cross join (values ('buyers'), ('repeat_buyers')) as measures (measure)
+),
+
+counted as (
+    select
+        shop_id, trust_right, enabled_at, side, arm, measure, step,
+        sum(delta) over (
+            partition by arm, arm_key, measure
+            order by event_at, step
+            rows between unbounded preceding and current row
+        ) as pairs
+    from timeline
 ),
 
 rates as (
@@ -695,20 +739,24 @@ rates as (
         shop_id,
         trust_right,
         enabled_at,
-        count(case when arm = 'treated' and side = 'before' then 1 end) as before_buyers,
-        count(case when arm = 'treated' and side = 'before' and orders >= 2 then 1 end)
+        sum(pairs) filter (where arm = 'treated' and side = 'before' and measure = 'buyers')
+            as before_buyers,
+        sum(pairs) filter (where arm = 'treated' and side = 'before' and measure = 'repeat_buyers')
             as before_repeat_buyers,
-        count(case when arm = 'treated' and side = 'after' then 1 end) as after_buyers,
-        count(case when arm = 'treated' and side = 'after' and orders >= 2 then 1 end)
+        sum(pairs) filter (where arm = 'treated' and side = 'after' and measure = 'buyers')
+            as after_buyers,
+        sum(pairs) filter (where arm = 'treated' and side = 'after' and measure = 'repeat_buyers')
             as after_repeat_buyers,
-        count(case when arm = 'control' and side = 'before' then 1 end)
+        sum(pairs) filter (where arm = 'control' and side = 'before' and measure = 'buyers')
             as control_before_buyers,
-        count(case when arm = 'control' and side = 'before' and orders >= 2 then 1 end)
+        sum(pairs) filter (where arm = 'control' and side = 'before' and measure = 'repeat_buyers')
             as control_before_repeat_buyers,
-        count(case when arm = 'control' and side = 'after' then 1 end) as control_after_buyers,
-        count(case when arm = 'control' and side = 'after' and orders >= 2 then 1 end)
+        sum(pairs) filter (where arm = 'control' and side = 'after' and measure = 'buyers')
+            as control_after_buyers,
+        sum(pairs) filter (where arm = 'control' and side = 'after' and measure = 'repeat_buyers')
             as control_after_repeat_buyers
-    from window_buyers
+    from counted
+    where step = 0
     group by shop_id, trust_right, enabled_at
 ),
 
@@ -717,27 +765,27 @@ measured as (
         enablements.shop_id,
         enablements.trust_right,
         enablements.enabled_at,
-        coalesce(rates.before_buyers, 0) as before_buyers,
-        coalesce(rates.before_repeat_buyers, 0) as before_repeat_buyers,
+        coalesce(rates.before_buyers, 0)::bigint as before_buyers,
+        coalesce(rates.before_repeat_buyers, 0)::bigint as before_repeat_buyers,
         case
             when rates.before_buyers > 0
                 then cast(rates.before_repeat_buyers as double) / rates.before_buyers
         end as before_rate,
-        coalesce(rates.after_buyers, 0) as after_buyers,
-        coalesce(rates.after_repeat_buyers, 0) as after_repeat_buyers,
+        coalesce(rates.after_buyers, 0)::bigint as after_buyers,
+        coalesce(rates.after_repeat_buyers, 0)::bigint as after_repeat_buyers,
         case
             when rates.after_buyers > 0
                 then cast(rates.after_repeat_buyers as double) / rates.after_buyers
         end as after_rate,
-        coalesce(rates.control_before_buyers, 0) as control_before_buyers,
-        coalesce(rates.control_before_repeat_buyers, 0) as control_before_repeat_buyers,
+        coalesce(rates.control_before_buyers, 0)::bigint as control_before_buyers,
+        coalesce(rates.control_before_repeat_buyers, 0)::bigint as control_before_repeat_buyers,
         case
             when rates.control_before_buyers > 0
                 then cast(rates.control_before_repeat_buyers as double)
                 / rates.control_before_buyers
         end as control_before_rate,
-        coalesce(rates.control_after_buyers, 0) as control_after_buyers,
-        coalesce(rates.control_after_repeat_buyers, 0) as control_after_repeat_buyers,
+        coalesce(rates.control_after_buyers, 0)::bigint as control_after_buyers,
+        coalesce(rates.control_after_repeat_buyers, 0)::bigint as control_after_repeat_buyers,
         case
             when rates.control_after_buyers > 0
                 then cast(rates.control_after_repeat_buyers as double)

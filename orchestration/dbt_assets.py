@@ -1,8 +1,10 @@
 """The dbt project as Dagster assets: models and seeds as assets, dbt tests as asset checks."""
 
 import json
+import os
 import warnings
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,12 +20,13 @@ from dagster_dbt import (
 from dagster_duckdb import DuckDBResource
 
 from orchestration.ingestion_assets import export_date_partitions, ingestion_asset_key
-from orchestration.project import dbt_project
-from orchestration.settings import WAREHOUSE_POOL, duckdb_config
+from orchestration.project import dbt_project, dbt_vars, prepare_dbt_manifest
+from orchestration.settings import WAREHOUSE_POOL
 
 # Under `dagster dev` this parses the project so the UI always shows the current graph; elsewhere
 # the manifest is prepared explicitly (`lcw prepare`, which `lcw run` and the tests call).
-dbt_project.prepare_if_dev()
+if os.environ.get("DAGSTER_IS_DEV_CLI"):
+    prepare_dbt_manifest()
 warnings.filterwarnings("ignore", category=BetaWarning, message=".*backfill_policy.*")
 
 
@@ -51,16 +54,29 @@ translator = WarehouseDbtTranslator(
 PARTITIONED_SELECTION = "tag:partitioned"
 
 
-def dbt_build_args(warehouse_path: str, export_dates: tuple[date, date] | None = None) -> list[str]:
-    """`dbt build` against the warehouse file the DuckDB resource points at; with export dates,
-    the incremental models process that window (inclusive) of export dates."""
-    dbt_vars: dict[str, str] = {"warehouse_path": warehouse_path}
-    for name, value in duckdb_config(Path(warehouse_path)).items():
-        dbt_vars[f"duckdb_{name}"] = value
-    if export_dates:
-        dbt_vars["export_date_from"] = export_dates[0].isoformat()
-        dbt_vars["export_date_to"] = export_dates[1].isoformat()
-    return ["build", "--vars", json.dumps(dbt_vars)]
+def dbt_build_args(warehouse_path: str) -> list[str]:
+    """`dbt build` against the warehouse file the DuckDB resource points at, with the same vars
+    the manifest was parsed with (so dbt parses partially)."""
+    return ["build", "--vars", json.dumps(dbt_vars(Path(warehouse_path)))]
+
+
+EXPORT_WINDOW_ENV = ("LCW_EXPORT_DATE_FROM", "LCW_EXPORT_DATE_TO")
+
+
+@contextmanager
+def export_window_env(export_dates: tuple[date, date]) -> Iterator[None]:
+    """Environment variables that tell the incremental models which export dates (inclusive)
+    to process (macro `in_export_window`), set for the dbt process started inside the block."""
+    previous = {name: os.environ.get(name) for name in EXPORT_WINDOW_ENV}
+    os.environ.update(zip(EXPORT_WINDOW_ENV, (d.isoformat() for d in export_dates), strict=True))
+    try:
+        yield
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def export_dates_of(context: AssetExecutionContext) -> tuple[date, date]:
@@ -82,8 +98,9 @@ def export_dates_of(context: AssetExecutionContext) -> tuple[date, date]:
 def warehouse_dbt_partitioned_assets(
     context: AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBResource
 ) -> Iterator[Any]:
-    args = dbt_build_args(warehouse.database, export_dates_of(context))
-    yield from dbt.cli(args, context=context).stream()
+    with export_window_env(export_dates_of(context)):
+        invocation = dbt.cli(dbt_build_args(warehouse.database), context=context)
+    yield from invocation.stream()
 
 
 @dbt_assets(

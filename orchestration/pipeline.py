@@ -103,7 +103,7 @@ def run_pipeline(
     warehouse_path.parent.mkdir(parents=True, exist_ok=True)
 
     progress("Preparing the dbt manifest")
-    prepare_dbt_manifest()
+    prepare_dbt_manifest(warehouse_path)
     from orchestration.definitions import build_definitions
 
     defs = build_definitions(warehouse_path=warehouse_path, landing_root=landing_root)

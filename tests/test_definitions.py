@@ -137,18 +137,24 @@ def test_incremental_models_run_per_export_date_and_marts_follow(defs) -> None:
     assert defs.resolve_sensor_def("landing_partition_sensor").job_name == "ingest_landing"
 
 
-def test_dbt_window_arguments() -> None:
+def test_dbt_vars_stay_the_same_from_run_to_run() -> None:
+    """The export-date window travels in the environment, so the vars (and with them dbt's
+    partial parsing) are the same for every run against one warehouse file."""
+    import os
     from datetime import date
 
-    from orchestration.dbt_assets import dbt_build_args
+    from orchestration.dbt_assets import dbt_build_args, export_window_env
 
-    args = dbt_build_args("/w.duckdb", (date(2021, 6, 1), date(2021, 6, 3)))
+    args = dbt_build_args("/w.duckdb")
     assert args[:2] == ["build", "--vars"]
-    assert json.loads(args[2]) == {
-        "warehouse_path": "/w.duckdb",
-        "export_date_from": "2021-06-01",
-        "export_date_to": "2021-06-03",
-    }
+    assert json.loads(args[2])["warehouse_path"] == "/w.duckdb"
+    assert "export_date_from" not in args[2]
+    assert "LCW_EXPORT_DATE_FROM" not in os.environ
+    with export_window_env((date(2021, 6, 1), date(2021, 6, 3))):
+        assert os.environ["LCW_EXPORT_DATE_FROM"] == "2021-06-01"
+        assert os.environ["LCW_EXPORT_DATE_TO"] == "2021-06-03"
+        assert dbt_build_args("/w.duckdb") == args
+    assert "LCW_EXPORT_DATE_FROM" not in os.environ
 
 
 def test_overheads_benchmark_smoke(dbt_manifest: Path) -> None:

@@ -1,14 +1,19 @@
 {#-
-  Incremental models process the export dates of the Dagster partition window: dbt vars
-  `export_date_from` / `export_date_to` (YYYY-MM-DD), widened by `lookback_days` so a partition
-  re-exported a few days late is picked up again. Outside an incremental run (first build,
-  --full-refresh, or no window given) the filter is always true: everything is processed.
+  Incremental models process the export dates of the Dagster partition window (YYYY-MM-DD,
+  inclusive), widened by `lookback_days` so a partition re-exported a few days late is picked up
+  again. Dagster passes the window in the environment variables LCW_EXPORT_DATE_FROM and
+  LCW_EXPORT_DATE_TO, not as vars: vars that change from run to run would make dbt parse the
+  whole project again on every run. A plain dbt user may pass the vars `export_date_from` and
+  `export_date_to` instead. Outside an incremental run (first build, --full-refresh, or no
+  window given) the filter is always true: everything is processed.
 -#}
 {% macro in_export_window(column) -%}
-    {%- if is_incremental() and var('export_date_from', none) and var('export_date_to', none) -%}
+    {%- set window_from = var('export_date_from', env_var('LCW_EXPORT_DATE_FROM', '')) -%}
+    {%- set window_to = var('export_date_to', env_var('LCW_EXPORT_DATE_TO', '')) -%}
+    {%- if is_incremental() and window_from and window_to -%}
         {{ column }} between
-            {{ dbt.dateadd('day', -1 * var('lookback_days', 3) | int, "cast('" ~ var('export_date_from') ~ "' as date)") }}
-            and cast('{{ var("export_date_to") }}' as date)
+            {{ dbt.dateadd('day', -1 * var('lookback_days', 3) | int, "cast('" ~ window_from ~ "' as date)") }}
+            and cast('{{ window_to }}' as date)
     {%- else -%}
         true
     {%- endif -%}

@@ -9,7 +9,7 @@ with enablements as (
 ),
 
 shop_orders as (
-    select shop_id, buyer_id, paid_at
+    select shop_id, buyer_id, order_id, paid_at
     from {{ ref('int_orders_attributed') }}
 ),
 
@@ -17,47 +17,113 @@ holders as (
     select distinct shop_id, trust_right from enablements
 ),
 
-windows as (
+-- A window is [a, a + 90 days): a = enabled_at - 90 days (before) or enabled_at (after).
+-- Counting buyers per window by joining every window to every order in it grows with
+-- enablements x orders (192 s at 1 M orders). Instead, each (shop, buyer)'s counted orders
+-- t_1 <= t_2 <= ... say for which window starts a the pair newly has >= 1 order in the window,
+-- a in (max(t_i - 90 d, t_(i-1)), t_i], and newly has >= 2, a in (max(t_i - 90 d, t_(i-2)),
+-- t_(i-1)]. These intervals are disjoint per pair, so the pairs counted at a window start are
+-- the intervals containing it: a running sum over interval ends, read at each window start.
+sequenced as (
     select
         shop_id,
-        trust_right,
-        enabled_at,
-        'before' as side,
-        {{ dbt.dateadd('day', -window_days, 'enabled_at') }} as window_start,
-        enabled_at as window_end
-    from enablements
+        paid_at,
+        lag(paid_at, 1) over pair_orders as previous_paid_at,
+        lag(paid_at, 2) over pair_orders as second_previous_paid_at
+    from shop_orders
+    window pair_orders as (partition by shop_id, buyer_id order by paid_at, order_id)
+),
+
+coverage as (
+    select
+        shop_id,
+        'buyers' as measure,
+        greatest(
+            {{ dbt.dateadd('day', -window_days, 'paid_at') }},
+            coalesce(previous_paid_at, {{ dbt.dateadd('day', -window_days, 'paid_at') }})
+        ) as covered_after,
+        paid_at as covered_until
+    from sequenced
     union all
     select
         shop_id,
-        trust_right,
-        enabled_at,
-        'after' as side,
-        enabled_at as window_start,
-        {{ dbt.dateadd('day', window_days, 'enabled_at') }} as window_end
-    from enablements
+        'repeat_buyers' as measure,
+        greatest(
+            {{ dbt.dateadd('day', -window_days, 'paid_at') }},
+            coalesce(second_previous_paid_at, {{ dbt.dateadd('day', -window_days, 'paid_at') }})
+        ) as covered_after,
+        previous_paid_at as covered_until
+    from sequenced
+    where previous_paid_at is not null
 ),
 
--- Buyers per window: the treated shop, and every control shop for that right.
-window_buyers as (
+-- The treated arm counts the shop's own pairs; the control arm, for each right, the pairs of
+-- every shop that never held it.
+arm_coverage as (
+    select 'treated' as arm, shop_id as arm_key, measure, covered_after, covered_until
+    from coverage
+    where covered_after < covered_until
+    union all
+    select 'control' as arm, rights.trust_right as arm_key, measure, covered_after, covered_until
+    from coverage
+    cross join (select distinct trust_right from enablements) as rights
+    where covered_after < covered_until
+        and not exists (
+            select 1 from holders
+            where holders.shop_id = coverage.shop_id and holders.trust_right = rights.trust_right
+        )
+),
+
+window_starts as (
     select
-        windows.shop_id,
-        windows.trust_right,
-        windows.enabled_at,
-        windows.side,
-        case when shop_orders.shop_id = windows.shop_id then 'treated' else 'control' end
-            as arm,
-        shop_orders.shop_id as order_shop_id,
-        shop_orders.buyer_id,
-        count(*) as orders
-    from windows
-    inner join shop_orders
-        on shop_orders.paid_at >= windows.window_start
-        and shop_orders.paid_at < windows.window_end
-    left join holders
-        on holders.shop_id = shop_orders.shop_id
-        and holders.trust_right = windows.trust_right
-    where shop_orders.shop_id = windows.shop_id or holders.shop_id is null
-    group by 1, 2, 3, 4, 5, 6, 7
+        shop_id,
+        trust_right,
+        enabled_at,
+        side,
+        arm,
+        case when arm = 'treated' then shop_id else trust_right end as arm_key,
+        case
+            when side = 'before' then {{ dbt.dateadd('day', -window_days, 'enabled_at') }}
+            else enabled_at
+        end as window_start
+    from enablements
+    cross join (values ('before'), ('after')) as sides (side)
+    cross join (values ('treated'), ('control')) as arms (arm)
+),
+
+-- At equal instants a window start is read before the interval ends there: an interval
+-- (after, until] contains a exactly when after < a <= until.
+timeline as (
+    select arm, arm_key, measure, covered_after as event_at, 1 as step, 1 as delta,
+        null as shop_id, null as trust_right, null::timestamptz as enabled_at, null as side
+    from arm_coverage
+    union all
+    select arm, arm_key, measure, covered_until as event_at, 1 as step, -1 as delta,
+        null, null, null, null
+    from arm_coverage
+    union all
+    select window_starts.arm, window_starts.arm_key, measures.measure, window_start as event_at,
+        0 as step, 0 as delta,
+        shop_id, trust_right, enabled_at, side
+    from window_starts
+    cross join (values ('buyers'), ('repeat_buyers')) as measures (measure)
+),
+
+counted as (
+    select
+        shop_id,
+        trust_right,
+        enabled_at,
+        side,
+        arm,
+        measure,
+        step,
+        sum(delta) over (
+            partition by arm, arm_key, measure
+            order by event_at, step
+            rows between unbounded preceding and current row
+        ) as pairs
+    from timeline
 ),
 
 rates as (
@@ -68,13 +134,14 @@ rates as (
         {%- for arm in ['treated', 'control'] %}
         {%- for side in ['before', 'after'] %}
         {%- set prefix = ('' if arm == 'treated' else 'control_') ~ side %}
-        count(case when arm = '{{ arm }}' and side = '{{ side }}' then 1 end)
-            as {{ prefix }}_buyers,
-        count(case when arm = '{{ arm }}' and side = '{{ side }}' and orders >= 2 then 1 end)
-            as {{ prefix }}_repeat_buyers{{ "," if not (loop.last and arm == 'control') }}
+        sum(case when arm = '{{ arm }}' and side = '{{ side }}' and measure = 'buyers'
+            then pairs end) as {{ prefix }}_buyers,
+        sum(case when arm = '{{ arm }}' and side = '{{ side }}' and measure = 'repeat_buyers'
+            then pairs end) as {{ prefix }}_repeat_buyers{{ "," if not (loop.last and arm == 'control') }}
         {%- endfor %}
         {%- endfor %}
-    from window_buyers
+    from counted
+    where step = 0
     group by shop_id, trust_right, enabled_at
 ),
 
@@ -88,8 +155,8 @@ measured as (
         enablements.trust_right,
         enablements.enabled_at,
         {%- for prefix in ['before', 'after', 'control_before', 'control_after'] %}
-        coalesce(rates.{{ prefix }}_buyers, 0) as {{ prefix }}_buyers,
-        coalesce(rates.{{ prefix }}_repeat_buyers, 0) as {{ prefix }}_repeat_buyers,
+        coalesce(rates.{{ prefix }}_buyers, 0)::bigint as {{ prefix }}_buyers,
+        coalesce(rates.{{ prefix }}_repeat_buyers, 0)::bigint as {{ prefix }}_repeat_buyers,
         {{ safe_rate('rates.' ~ prefix ~ '_repeat_buyers', 'rates.' ~ prefix ~ '_buyers') }}
             as {{ prefix }}_rate,
         {%- endfor %}

@@ -1,0 +1,20 @@
+"""The scale benchmark runs end to end on a tiny landing zone, so it cannot rot (its figures are
+never asserted: benchmarks are not tests)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import run_command
+
+
+@pytest.mark.heavy
+def test_scale_benchmark_smoke(dbt_manifest: Path, tmp_path: Path) -> None:
+    result = run_command(["python", "benchmarks/scale.py", "--smoke", "--scratch", str(tmp_path)])
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "full build / lower bound" in result.stdout
+    figures = json.loads((tmp_path / "smoke" / "scale_figures.json").read_text())
+    assert set(figures["steps"]) == {"simulate", "lower_bound", "full", "daily"}
+    assert figures["planted_truth_failed"] == []
