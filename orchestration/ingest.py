@@ -115,7 +115,7 @@ def partition_files(landing_root: Path, source: str, dt: date) -> list[Path]:
 
 
 def _reader_sql(path: Path, source: Source) -> str:
-    """A relation over one file: its row number, the raw record as JSON text, and its columns.
+    """A relation over one file: its row number and its columns (see RAW_RECORD_SQL).
 
     CSV is read all-text and JSON Lines with the contract's columns as JSON values, so no type is
     guessed from the first rows; Parquet brings its own schema.
@@ -143,7 +143,12 @@ def _reader_sql(path: Path, source: Source) -> str:
     row_number = "row_number() OVER ()"
     if name.endswith((".jsonl", ".jsonl.gz")):
         row_number = f"coalesce(f.{JSON_LINE_COLUMN}, {row_number})"
-    return f"SELECT {row_number} AS _source_row, to_json(f)::VARCHAR AS _raw, f.* FROM {scan} f"
+    return f"SELECT {row_number} AS _source_row, f.* FROM {scan} f"
+
+
+# The raw record of a row of `_file` as JSON text, kept with a rejected row. Computed only for
+# rejected rows: serialising every row tripled the cost of reading a file.
+RAW_RECORD_SQL = "to_json(struct_pack(*COLUMNS(* EXCLUDE (_source_row))))::VARCHAR"
 
 
 def _split_json_lines(path: Path, scratch: Path) -> tuple[Path, list[tuple[int, str, str]]]:
@@ -272,7 +277,7 @@ def _validated_sql(source: Source, file_relation: str, file_types: dict[str, str
     message = " ".join(f"WHEN {cond} THEN {msg}" for cond, _, msg in cases)
     return f"""
         WITH text_rows AS (
-            SELECT _source_row, _raw, {", ".join(text_columns)},
+            SELECT _source_row, {", ".join(text_columns)},
                 CASE {" ".join(nested)} END AS _nested
             FROM {file_relation}
         ), typed_rows AS (
@@ -429,8 +434,8 @@ def _stage_file(
     missing = [c.name for c in source.columns if c.required and c.name not in file_types]
     if missing:
         conn.execute(
-            "INSERT INTO _rejected SELECT ?, ?, ?, _source_row, 'missing_required_column', ?, _raw "
-            "FROM _file",
+            "INSERT INTO _rejected SELECT ?, ?, ?, _source_row, 'missing_required_column', ?, "
+            f"{RAW_RECORD_SQL} FROM _file",
             [source.name, dt, relative, f"file lacks required column(s): {', '.join(missing)}"],
         )
         return rows + rows_set_aside
@@ -443,8 +448,12 @@ def _stage_file(
         f"{quote_literal(relative)}, _source_row FROM _validated WHERE _reject_code IS NULL"
     )
     conn.execute(
-        "INSERT INTO _rejected SELECT ?, ?, ?, _source_row, _reject_code, _reject_reason, _raw "
-        "FROM _validated WHERE _reject_code IS NOT NULL",
+        "INSERT INTO _rejected SELECT ?, ?, ?, v._source_row, v._reject_code, v._reject_reason, "
+        "f._raw FROM _validated v JOIN ("
+        f"  SELECT _source_row, {RAW_RECORD_SQL} AS _raw FROM _file"
+        "   WHERE _source_row IN ("
+        "       SELECT _source_row FROM _validated WHERE _reject_code IS NOT NULL)"
+        ") f USING (_source_row) WHERE v._reject_code IS NOT NULL",
         [source.name, dt, relative],
     )
     conn.execute("DROP TABLE _file")
