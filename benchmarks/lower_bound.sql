@@ -660,6 +660,7 @@ with holders as (
 -- Window starts a (before: enabled_at - 90 d, after: enabled_at) for which a (shop, buyer)
 -- newly has >= 1 / >= 2 counted orders in [a, a + 90 d): disjoint intervals (after, until]
 -- per pair, counted at each window start by a running sum (linear, not windows x orders).
+-- The control arm of a right: all pairs less the pairs of the shops that ever held it.
 sequenced as (
     select
         shop_id,
@@ -690,23 +691,26 @@ arm_coverage as (
     from coverage
     where covered_after < covered_until
     union all
-    select 'control', rights.trust_right, measure, covered_after, covered_until
+    select 'all', 'all', measure, covered_after, covered_until
     from coverage
-    cross join (select distinct trust_right from trust_card_intervals) as rights
-    anti join holders
-        on holders.shop_id = coverage.shop_id and holders.trust_right = rights.trust_right
+    where covered_after < covered_until
+    union all
+    select 'holders', holders.trust_right, measure, covered_after, covered_until
+    from coverage
+    inner join holders on coverage.shop_id = holders.shop_id
     where covered_after < covered_until
 ),
 
 window_starts as (
     select
         shop_id, trust_right, enabled_at, side, arm,
-        case when arm = 'treated' then shop_id else trust_right end as arm_key,
+        case arm when 'treated' then shop_id when 'all' then 'all' else trust_right end
+            as arm_key,
         case when side = 'before' then enabled_at - interval 90 day else enabled_at end
             as window_start
     from trust_card_intervals
     cross join (values ('before'), ('after')) as sides (side)
-    cross join (values ('treated'), ('control')) as arms (arm)
+    cross join (values ('treated'), ('all'), ('holders')) as arms (arm)
 ),
 
 timeline as (
@@ -741,19 +745,23 @@ rates as (
         enabled_at,
         sum(pairs) filter (where arm = 'treated' and side = 'before' and measure = 'buyers')
             as before_buyers,
+        sum(pairs) filter (where arm = 'all' and side = 'before' and measure = 'buyers')
+            - sum(pairs) filter (where arm = 'holders' and side = 'before' and measure = 'buyers')
+            as control_before_buyers,
         sum(pairs) filter (where arm = 'treated' and side = 'before' and measure = 'repeat_buyers')
             as before_repeat_buyers,
+        sum(pairs) filter (where arm = 'all' and side = 'before' and measure = 'repeat_buyers')
+            - sum(pairs) filter (where arm = 'holders' and side = 'before' and measure = 'repeat_buyers')
+            as control_before_repeat_buyers,
         sum(pairs) filter (where arm = 'treated' and side = 'after' and measure = 'buyers')
             as after_buyers,
+        sum(pairs) filter (where arm = 'all' and side = 'after' and measure = 'buyers')
+            - sum(pairs) filter (where arm = 'holders' and side = 'after' and measure = 'buyers')
+            as control_after_buyers,
         sum(pairs) filter (where arm = 'treated' and side = 'after' and measure = 'repeat_buyers')
             as after_repeat_buyers,
-        sum(pairs) filter (where arm = 'control' and side = 'before' and measure = 'buyers')
-            as control_before_buyers,
-        sum(pairs) filter (where arm = 'control' and side = 'before' and measure = 'repeat_buyers')
-            as control_before_repeat_buyers,
-        sum(pairs) filter (where arm = 'control' and side = 'after' and measure = 'buyers')
-            as control_after_buyers,
-        sum(pairs) filter (where arm = 'control' and side = 'after' and measure = 'repeat_buyers')
+        sum(pairs) filter (where arm = 'all' and side = 'after' and measure = 'repeat_buyers')
+            - sum(pairs) filter (where arm = 'holders' and side = 'after' and measure = 'repeat_buyers')
             as control_after_repeat_buyers
     from counted
     where step = 0

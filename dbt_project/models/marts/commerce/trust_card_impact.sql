@@ -57,21 +57,22 @@ coverage as (
     where previous_paid_at is not null
 ),
 
--- The treated arm counts the shop's own pairs; the control arm, for each right, the pairs of
--- every shop that never held it.
+-- The treated arm counts the shop's own pairs. The control arm of a right counts the pairs of
+-- every shop that never held it: all pairs, less the pairs of the shops that did (cheaper than
+-- repeating every pair once per right).
 arm_coverage as (
     select 'treated' as arm, shop_id as arm_key, measure, covered_after, covered_until
     from coverage
     where covered_after < covered_until
     union all
-    select 'control' as arm, rights.trust_right as arm_key, measure, covered_after, covered_until
+    select 'all' as arm, 'all' as arm_key, measure, covered_after, covered_until
     from coverage
-    cross join (select distinct trust_right from enablements) as rights
     where covered_after < covered_until
-        and not exists (
-            select 1 from holders
-            where holders.shop_id = coverage.shop_id and holders.trust_right = rights.trust_right
-        )
+    union all
+    select 'holders' as arm, holders.trust_right as arm_key, measure, covered_after, covered_until
+    from coverage
+    inner join holders on coverage.shop_id = holders.shop_id
+    where covered_after < covered_until
 ),
 
 window_starts as (
@@ -81,14 +82,14 @@ window_starts as (
         enabled_at,
         side,
         arm,
-        case when arm = 'treated' then shop_id else trust_right end as arm_key,
+        case arm when 'treated' then shop_id when 'all' then 'all' else trust_right end as arm_key,
         case
             when side = 'before' then {{ dbt.dateadd('day', -window_days, 'enabled_at') }}
             else enabled_at
         end as window_start
     from enablements
     cross join (values ('before'), ('after')) as sides (side)
-    cross join (values ('treated'), ('control')) as arms (arm)
+    cross join (values ('treated'), ('all'), ('holders')) as arms (arm)
 ),
 
 -- At equal instants a window start is read before the interval ends there: an interval
@@ -131,13 +132,14 @@ rates as (
         shop_id,
         trust_right,
         enabled_at,
-        {%- for arm in ['treated', 'control'] %}
         {%- for side in ['before', 'after'] %}
-        {%- set prefix = ('' if arm == 'treated' else 'control_') ~ side %}
-        sum(case when arm = '{{ arm }}' and side = '{{ side }}' and measure = 'buyers'
-            then pairs end) as {{ prefix }}_buyers,
-        sum(case when arm = '{{ arm }}' and side = '{{ side }}' and measure = 'repeat_buyers'
-            then pairs end) as {{ prefix }}_repeat_buyers{{ "," if not (loop.last and arm == 'control') }}
+        {%- for measure in ['buyers', 'repeat_buyers'] %}
+        sum(case when arm = 'treated' and side = '{{ side }}' and measure = '{{ measure }}'
+            then pairs end) as {{ side }}_{{ measure }},
+        sum(case when arm = 'all' and side = '{{ side }}' and measure = '{{ measure }}'
+            then pairs end)
+        - sum(case when arm = 'holders' and side = '{{ side }}' and measure = '{{ measure }}'
+            then pairs end) as control_{{ side }}_{{ measure }}{{ "," if not (loop.last and side == 'after') }}
         {%- endfor %}
         {%- endfor %}
     from counted
