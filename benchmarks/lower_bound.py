@@ -182,6 +182,9 @@ def run_lower_bound(
             step = time.perf_counter()
             conn.execute(statement)
             timings.append((statement_label(statement.query), time.perf_counter() - step))
+            # progress on long runs (100 M orders take an hour); the figures go to stdout
+            label, seconds = timings[-1]
+            print(f"  done: {label} in {seconds:.1f} s", file=sys.stderr, flush=True)
         step = time.perf_counter()
         conn.execute("checkpoint")
         timings.append(("checkpoint", time.perf_counter() - step))
