@@ -432,10 +432,10 @@ class _Platform:
         self.n_shops = max(10, int(n * 0.7))
         self.shop_category = rng.integers(0, len(CATEGORIES), self.n_shops).astype(np.int32)
         self.shop_cum = np.cumsum(1 + 9 * rng.random(self.n_shops) ** 2)
-        owners = rng.random(n) < cal.own_shop_streamers
+        # a share of streamers owns a shop (at most one streamer per shop)
+        owners = np.flatnonzero(rng.random(n) < cal.own_shop_streamers)[: self.n_shops]
         self.own_shop = np.full(n, -1, dtype=np.int32)
-        self.own_shop[owners] = rng.permutation(self.n_shops)[: owners.sum()] if owners.sum() <= (
-            self.n_shops) else rng.integers(0, self.n_shops, owners.sum())  # fmt: skip
+        self.own_shop[owners] = rng.permutation(self.n_shops)[: owners.size]
         self.streamer_category = np.where(
             self.own_shop >= 0, self.shop_category[np.maximum(self.own_shop, 0)],
             rng.integers(0, len(CATEGORIES), n),
