@@ -32,15 +32,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+import duckdb
+
+from orchestration.planted_truth import recovery_checks
+from orchestration.platform_simulator import MANIFEST_NAME
+from orchestration.resources import published_path_for
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BIN_DIR = Path(sys.executable).parent
-sys.path.insert(0, str(REPO_ROOT))
-
-import duckdb  # noqa: E402
-
-from orchestration.planted_truth import recovery_checks  # noqa: E402
-from orchestration.platform_simulator import MANIFEST_NAME  # noqa: E402
-from orchestration.resources import published_path_for  # noqa: E402
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -123,6 +122,7 @@ class Calibration:
     referrals_per_case: tuple[int, int] = (1, 6)
     referral_amount_cny: tuple[int, int] = (500_000, 3_500_000)
     reports_per_year: float = 8_000_000
+    warnings_per_year: float = 400_000  # not published: a twentieth of the reports
     penalties_per_year: float = 45_000
     min_yearly_events: float = 6  # floor for gangs, cases, reports and penalties per year
 
@@ -137,7 +137,6 @@ class PlatformSummary:
     buyers: int
     rows_written: dict[str, int] = field(default_factory=dict)
     files_written: int = 0
-    seconds: float = 0.0
 
 
 def simulate_platform(
@@ -160,7 +159,6 @@ def simulate_platform(
         raise ValueError("orders must be >= 1")
     if file_format not in FORMATS:
         raise ValueError(f"file_format must be one of {', '.join(FORMATS)}")
-    began = time.perf_counter()
     sim = _Platform(Path(landing_dir), start, days, orders, seed, file_format,
                     calibration or Calibration())  # fmt: skip
     sim.run(progress or (lambda message: None))
@@ -175,7 +173,6 @@ def simulate_platform(
         buyers=manifest["totals"]["buyers"],
         rows_written=dict(sim.writer.rows),
         files_written=sim.writer.files,
-        seconds=time.perf_counter() - began,
     )
 
 
@@ -547,7 +544,6 @@ class _Platform:
             "is_repurchase": is_repurchase[by_day],
             "cancelled_buyers": rng.choice(active, cancelled_n),
             "cancelled_days": first + rng.choice(n_days, size=cancelled_n, p=p),
-            "month": len(self.months) - 1,
         }
 
     def _ensure_capacity(self, n: int) -> None:
@@ -866,7 +862,7 @@ class _Platform:
         numbers = np.where(on_order, self.next_action + np.arange(n), accounts(n))
         add(n, 0, 0, np.where(on_order, 0, 1), numbers, self._times_of_day(n))
         # reports, warnings (mostly false advertising, much of it under Pinocchio) and penalties
-        for action_type, published in ((1, cal.reports_per_year), (2, cal.reports_per_year / 20),
+        for action_type, published in ((1, cal.reports_per_year), (2, cal.warnings_per_year),
                                        (3, cal.penalties_per_year)):  # fmt: skip
             n = rng.poisson(self._yearly(published))
             reason = rng.choice([2, 3, 1, 5], n, p=[0.55, 0.2, 0.1, 0.15])
