@@ -10,7 +10,7 @@ landing format, one file per partition: `<scratch>/<format>/orders/dt=YYYY-MM-DD
 For each format, two figures, each into a new DuckDB file and in a fresh process (so the peak
 RSS is its own):
 
-- ingest: `orchestration.ingest.load_partition` for every partition, as the Dagster assets do;
+- ingest: `orchestration.landing.loader.load_partition` for every partition, as the assets do;
 - direct: one `CREATE TABLE t AS SELECT ... FROM read_<format>(<all files>)` with the contract's
   column types and no validation, the lower bound for reading those files into a table.
 
@@ -34,9 +34,10 @@ from typing import Any
 
 import duckdb
 
-from orchestration.ingest import list_partitions, load_partition, quote_ident, quote_literal
-from orchestration.landing_contract import REPORTING_TIME_ZONE, SOURCES, SQL_TYPES
-from orchestration.simulator import simulate
+from orchestration.landing.contract import REPORTING_TIME_ZONE, SOURCES, SQL_TYPES
+from orchestration.landing.loader import list_partitions, load_partition
+from orchestration.simulation.edge_cases import simulate
+from orchestration.sql import quote_ident, quote_literal
 
 SOURCE = SOURCES["orders"]
 COLUMNS = ", ".join(quote_ident(c) for c in SOURCE.column_names)

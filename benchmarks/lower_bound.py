@@ -32,7 +32,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.landing_contract import SOURCES, SQL_TYPES
+from orchestration.landing.contract import SOURCES, SQL_TYPES
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = Path(__file__).with_suffix(".sql")
@@ -224,7 +224,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="lcw-lower-bound-") as scratch:
         landing = args.landing
         if args.smoke:
-            from orchestration.simulator import simulate
+            from orchestration.simulation.edge_cases import simulate
 
             landing = Path(scratch) / "landing"
             simulate(landing, date(2021, 6, 10), 3, seed=1, scale=0.02)

@@ -34,9 +34,9 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.planted_truth import recovery_checks
-from orchestration.platform_simulator import MANIFEST_NAME
 from orchestration.resources import published_path_for
+from orchestration.simulation.calibrated import MANIFEST_NAME
+from orchestration.simulation.planted_truth import recovery_checks
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BIN_DIR = Path(sys.executable).parent

@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from orchestration.landing_contract import LANDING_FILE_SUFFIXES
+from orchestration.landing.contract import LANDING_FILE_SUFFIXES
 from orchestration.settings import REPO_ROOT
 
 DEMO_LANDING = REPO_ROOT / "data" / "landing"
@@ -35,12 +35,12 @@ def cmd_simulate(
     edge_cases: bool = False,
 ) -> None:
     if edge_cases:
-        from orchestration.simulator import simulate
+        from orchestration.simulation.edge_cases import simulate
 
         progress(f"Simulating the edge-case platform, {days} days from {start} into {landing}")
         summary = simulate(landing, start, days, seed=seed)
     else:
-        from orchestration.platform_simulator import MANIFEST_NAME, simulate_platform
+        from orchestration.simulation.calibrated import MANIFEST_NAME, simulate_platform
 
         orders = orders or DEFAULT_ORDERS_PER_DAY * days
         progress(

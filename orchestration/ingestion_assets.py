@@ -23,8 +23,8 @@ from dagster import (
 )
 from dagster_duckdb import DuckDBResource
 
-from orchestration.ingest import LoadResult, load_partition, trailing_average_loaded
-from orchestration.landing_contract import REPORTING_TIME_ZONE, SOURCES
+from orchestration.landing.contract import REPORTING_TIME_ZONE, SOURCES
+from orchestration.landing.loader import LoadResult, load_partition, trailing_average_loaded
 from orchestration.resources import LandingZone
 from orchestration.settings import WAREHOUSE_POOL
 

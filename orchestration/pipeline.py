@@ -18,8 +18,8 @@ from pathlib import Path
 import duckdb
 from dagster import AssetCheckSeverity, DagsterEventType, DagsterInstance, ExecuteInProcessResult
 
-from orchestration.ingest import invalid_partition_folders, list_partitions
-from orchestration.landing_contract import SOURCES
+from orchestration.landing.contract import SOURCES
+from orchestration.landing.loader import invalid_partition_folders, list_partitions
 
 # Dagster's tags for one run over a range of partitions (a single-run backfill).
 PARTITION_RANGE_START_TAG = "dagster/asset_partition_range_start"

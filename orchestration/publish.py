@@ -14,9 +14,9 @@ from dagster import AssetExecutionContext, MaterializeResult, asset
 from dagster_duckdb import DuckDBResource
 
 from orchestration.dbt_assets import warehouse_dbt_assets, warehouse_dbt_partitioned_assets
-from orchestration.ingest import quote_literal
 from orchestration.resources import PublishedMarts
 from orchestration.settings import WAREHOUSE_POOL
+from orchestration.sql import quote_literal
 
 PUBLISHED_SCHEMA = "marts"
 

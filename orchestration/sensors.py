@@ -4,9 +4,9 @@ import hashlib
 
 from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SkipReason, sensor
 
-from orchestration.ingest import invalid_partition_folders, list_partitions, partition_files
 from orchestration.ingestion_assets import export_date_partitions
-from orchestration.landing_contract import SOURCES
+from orchestration.landing.contract import SOURCES
+from orchestration.landing.loader import invalid_partition_folders, list_partitions, partition_files
 from orchestration.resources import LandingZone
 
 

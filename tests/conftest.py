@@ -48,7 +48,7 @@ def dbt_manifest() -> Path:
 
 @pytest.fixture(scope="session")
 def simulated_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from orchestration.simulator import simulate
+    from orchestration.simulation.edge_cases import simulate
 
     landing = tmp_path_factory.mktemp("e2e") / "landing"
     simulate(landing, E2E_START, E2E_DAYS, seed=E2E_SEED, scale=E2E_SCALE)

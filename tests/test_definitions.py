@@ -10,7 +10,7 @@ from conftest import E2E_START, REPO_ROOT, query, run_command
 from dagster import AssetKey, DagsterInstance, materialize
 from dagster._core.instance.ref import InstanceRef
 
-from orchestration.landing_contract import SOURCES
+from orchestration.landing.contract import SOURCES
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pytest
 
-from orchestration.ingest import load_partition
+from orchestration.landing.loader import load_partition
 
 DT = date(2021, 6, 15)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -267,7 +267,7 @@ def test_hostile_file_names_and_partition_folders(conn, tmp_path) -> None:
     assert load_partition(conn, tmp_path, "orders", DT).rows_loaded == 1
     assert conn.execute("select count(*) from raw.orders").fetchone()[0] == 1
     # Folders that are not dt=<a real date> are not partitions (and are reported by `lcw run`).
-    from orchestration.ingest import invalid_partition_folders, list_partitions
+    from orchestration.landing.loader import invalid_partition_folders, list_partitions
 
     for name in ("dt=2021-13-45", "dt=..", "dt=2021-06-15;drop", "other"):
         (tmp_path / "orders" / name).mkdir()
@@ -306,7 +306,7 @@ def test_symlinks_are_never_followed(conn, tmp_path) -> None:
     folder = partition_dir(tmp_path / "landing", "orders")
     (folder / "link.csv").symlink_to(outside / "secret.csv")
     (tmp_path / "landing" / "orders" / "dt=2021-06-16").symlink_to(outside)
-    from orchestration.ingest import list_partitions
+    from orchestration.landing.loader import list_partitions
 
     assert list_partitions(tmp_path / "landing", "orders") == [DT]
     result = load_partition(conn, tmp_path / "landing", "orders", DT)
@@ -317,8 +317,8 @@ def test_symlinks_are_never_followed(conn, tmp_path) -> None:
 
 def test_every_reason_code_is_documented() -> None:
     """docs/landing.md names every reason ingestion can give, literally or as `<column>_...`."""
-    from orchestration.ingest import _reject_reason_cases
-    from orchestration.landing_contract import SOURCES
+    from orchestration.landing.contract import SOURCES
+    from orchestration.landing.loader import _reject_reason_cases
 
     docs = (Path(__file__).resolve().parent.parent / "docs" / "landing.md").read_text()
     for source in SOURCES.values():

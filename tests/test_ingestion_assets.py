@@ -87,7 +87,7 @@ LOAD_SCRIPT = """
 import sys, duckdb
 from datetime import date
 from pathlib import Path
-from orchestration.ingest import load_partition
+from orchestration.landing.loader import load_partition
 with duckdb.connect(sys.argv[1]) as conn:
     print("loading", flush=True)
     load_partition(conn, Path(sys.argv[2]), "orders", date.fromisoformat(sys.argv[3]))

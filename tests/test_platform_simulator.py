@@ -11,11 +11,11 @@ import duckdb
 import pytest
 from conftest import lcw
 
-from orchestration.ingest import load_partition
-from orchestration.landing_contract import SOURCES
-from orchestration.planted_truth import format_checks, recovery_checks
-from orchestration.platform_simulator import FORMATS, MANIFEST_NAME, simulate_platform
+from orchestration.landing.contract import SOURCES
+from orchestration.landing.loader import load_partition
 from orchestration.resources import published_path_for
+from orchestration.simulation.calibrated import FORMATS, MANIFEST_NAME, simulate_platform
+from orchestration.simulation.planted_truth import format_checks, recovery_checks
 
 START = date(2020, 1, 1)
 

@@ -12,7 +12,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from orchestration.simulator import SOURCES, SimulationSummary, simulate
+from orchestration.simulation.edge_cases import SOURCES, SimulationSummary, simulate
 
 START = date(2021, 6, 13)  # covers the run-up to 616 and the day after
 DAYS = 5

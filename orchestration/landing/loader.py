@@ -20,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.landing_contract import (
+from orchestration.landing.contract import (
     LANDING_FILE_SUFFIXES,
     LINEAGE_COLUMNS,
     REPORTING_TIME_ZONE,
@@ -29,6 +29,7 @@ from orchestration.landing_contract import (
     Column,
     Source,
 )
+from orchestration.sql import quote_ident, quote_literal
 
 RAW_SCHEMA = "raw"
 # A JSON Lines record's physical line, when a file had to be re-read line by line.
@@ -46,14 +47,6 @@ class LoadResult:
     rows_loaded: int
     rows_rejected: int
     reject_reasons: dict[str, int] = field(default_factory=dict)
-
-
-def quote_ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def quote_literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def raw_table(source: Source) -> str:

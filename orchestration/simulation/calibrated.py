@@ -56,7 +56,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from orchestration.landing_contract import LANDING_FILE_SUFFIXES, SOURCES, TRUST_CARD_RIGHTS
+from orchestration.landing.contract import LANDING_FILE_SUFFIXES, SOURCES, TRUST_CARD_RIGHTS
 
 __all__ = ["Calibration", "PlatformSummary", "simulate_platform", "MANIFEST_NAME", "FORMATS"]
 
@@ -947,7 +947,7 @@ class _Platform:
         tier_weight = np.bincount(self.tier, weights=np.diff(np.r_[0, self.streamer_cum]),
                                   minlength=5)  # fmt: skip
         return {
-            "simulator": "orchestration.platform_simulator",
+            "simulator": "orchestration.simulation.calibrated",
             "seed": self.seed,
             "start": self.start.isoformat(),
             "days": self.days,

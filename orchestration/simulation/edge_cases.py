@@ -31,8 +31,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from orchestration.landing_contract import LANDING_FILE_SUFFIXES, TRUST_CARD_RIGHTS
-from orchestration.landing_contract import SOURCES as CONTRACT
+from orchestration.landing.contract import LANDING_FILE_SUFFIXES, TRUST_CARD_RIGHTS
+from orchestration.landing.contract import SOURCES as CONTRACT
 
 __all__ = ["SOURCES", "SimulationSummary", "simulate"]
 

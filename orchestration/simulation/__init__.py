@@ -1,0 +1,1 @@
+"""Simulated landing zones for demos, tests and benchmarks. The runtime never imports this."""
