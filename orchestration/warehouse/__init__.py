@@ -1,0 +1,1 @@
+"""The warehouse after the build: the published copy for BI, and queries over it (no Dagster)."""
