@@ -35,7 +35,8 @@ from typing import Any
 import duckdb
 
 from orchestration.landing.contract import REPORTING_TIME_ZONE, SOURCES, SQL_TYPES
-from orchestration.landing.loader import list_partitions, load_partition
+from orchestration.landing.discovery import list_partitions
+from orchestration.landing.loader import load_partition
 from orchestration.simulation.edge_cases import simulate
 from orchestration.sql import quote_ident, quote_literal
 

@@ -34,7 +34,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.resources import published_path_for
+from orchestration.settings import Settings
 from orchestration.simulation.calibrated import MANIFEST_NAME
 from orchestration.simulation.planted_truth import recovery_checks
 
@@ -152,7 +152,9 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     day_rows = rows_in(landing / "orders" / f"dt={last.isoformat()}")
     history_rows = rows_in(landing / "orders")
 
-    checks = recovery_checks(landing / MANIFEST_NAME, published_path_for(warehouse))
+    checks = recovery_checks(
+        landing / MANIFEST_NAME, Settings(warehouse_path=warehouse).published_path
+    )
     failed = [c.line() for c in checks if not c.ok]
     figures = {
         "orders": manifest["totals"]["counted_orders"],

@@ -1,55 +1,149 @@
-"""Where things live: the repository's paths and the defaults a fresh checkout runs with.
+"""One frozen `Settings` value: every path, DuckDB option and dbt var a run uses.
 
-Environment variables are read when a function is called, never at import, so tests and the CLI
-can pass explicit paths instead.
+It is built once — from the command line's arguments or from the environment — and everything
+else (Dagster resources, dbt vars, the published copy's path, the run log) is derived from it.
+Defaults live here and nowhere else. Nothing is read from the environment at import time.
 """
 
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+SEEDS_DIR = REPO_ROOT / "seeds"
 
 # DuckDB allows one writer: every asset that writes the warehouse runs in this pool, whose limit
 # is 1 (dagster.yaml).
 WAREHOUSE_POOL = "duckdb_warehouse"
 
+# The default first export date of the partitions. Data from earlier years loads when the
+# setting (or the landing zone's own earliest date, for `lcw run`) says so.
+DEFAULT_FIRST_EXPORT_DATE = date(2019, 1, 1)
+EARLIEST_SUPPORTED_EXPORT_DATE = date(1990, 1, 1)
 
-def default_warehouse_path() -> Path:
-    """LCW_WAREHOUSE, else data/warehouse.duckdb in the repository."""
-    return Path(os.environ.get("LCW_WAREHOUSE", REPO_ROOT / "data" / "warehouse.duckdb")).resolve()
+# Share of the machine's memory DuckDB may use. DuckDB's own default (80%) leaves too little
+# beside it for the Python, dbt and Dagster processes of a run; above the limit DuckDB spills.
+DEFAULT_MEMORY_SHARE = 0.6
+DEFAULT_MAX_SPILL = "100GB"
+
+ENVIRONMENT = {
+    "warehouse_path": "LCW_WAREHOUSE",
+    "landing_root": "LCW_LANDING",
+    "first_export_date": "LCW_FIRST_EXPORT_DATE",
+    "duckdb_memory_limit": "LCW_DUCKDB_MEMORY_LIMIT",
+    "duckdb_temp_directory": "LCW_DUCKDB_TEMP_DIR",
+    "duckdb_max_temp_directory_size": "LCW_DUCKDB_MAX_SPILL",
+}
+
+_SIZE = re.compile(r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", re.IGNORECASE)
 
 
-def default_landing_root() -> Path:
-    """LCW_LANDING, else data/landing in the repository."""
-    return Path(os.environ.get("LCW_LANDING", REPO_ROOT / "data" / "landing")).resolve()
+class SettingsError(ValueError):
+    """A setting that cannot work; the message names the setting and how to fix it."""
 
 
-def duckdb_memory_limit() -> str:
-    """LCW_DUCKDB_MEMORY_LIMIT, else 60% of this machine's memory.
-
-    DuckDB's own default (80%) leaves too little beside it for the Python, dbt and Dagster
-    processes of a run; above the limit DuckDB spills to its temp directory instead of failing.
-    """
-    configured = os.environ.get("LCW_DUCKDB_MEMORY_LIMIT")
-    if configured:
-        return configured
+def _memory_default() -> str:
     total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    return f"{int(total * 0.6) // 2**20}MB"
+    return f"{int(total * DEFAULT_MEMORY_SHARE) // 2**20}MB"
 
 
-def duckdb_temp_directory(warehouse_path: Path) -> Path:
-    """LCW_DUCKDB_TEMP_DIR, else `<warehouse>.spill` beside the warehouse file: where DuckDB
-    spills what does not fit in memory (on the same disk as the warehouse, never /tmp)."""
-    configured = os.environ.get("LCW_DUCKDB_TEMP_DIR")
-    return Path(configured) if configured else warehouse_path.with_suffix(".spill")
+def _check_size(name: str, value: str) -> str:
+    if not _SIZE.match(value):
+        raise SettingsError(
+            f"{name}={value!r} is not a size DuckDB understands; use e.g. '8GB' or '512MB'"
+        )
+    return value.strip()
 
 
-def duckdb_config(warehouse_path: Path) -> dict[str, str]:
-    """The settings every connection that writes the warehouse uses (ingestion, dbt, publish)."""
-    return {
-        "memory_limit": duckdb_memory_limit(),
-        "temp_directory": str(duckdb_temp_directory(warehouse_path)),
-    }
+@dataclass(frozen=True)
+class Settings:
+    """Where a run reads and writes, and how DuckDB behaves while it does."""
+
+    warehouse_path: Path = REPO_ROOT / "data" / "warehouse.duckdb"
+    landing_root: Path = REPO_ROOT / "data" / "landing"
+    first_export_date: date = DEFAULT_FIRST_EXPORT_DATE
+    duckdb_memory_limit: str = field(default_factory=_memory_default)
+    # Where DuckDB spills what does not fit in memory; None means `<warehouse>.spill` beside the
+    # warehouse file (on the same disk as the warehouse, never /tmp).
+    duckdb_temp_directory: Path | None = None
+    # A cap on the spill, so a job too big for this machine fails with DuckDB's message instead
+    # of filling the disk.
+    duckdb_max_temp_directory_size: str = DEFAULT_MAX_SPILL
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "warehouse_path", Path(self.warehouse_path).resolve())
+        object.__setattr__(self, "landing_root", Path(self.landing_root).resolve())
+        _check_size("LCW_DUCKDB_MEMORY_LIMIT", self.duckdb_memory_limit)
+        _check_size("LCW_DUCKDB_MAX_SPILL", self.duckdb_max_temp_directory_size)
+        if self.first_export_date < EARLIEST_SUPPORTED_EXPORT_DATE:
+            raise SettingsError(
+                f"LCW_FIRST_EXPORT_DATE={self.first_export_date} is before "
+                f"{EARLIEST_SUPPORTED_EXPORT_DATE}; export dates start in 1990 at the earliest"
+            )
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        """Settings from LCW_* environment variables, then `overrides` (e.g. CLI arguments that
+        were given; None values are ignored), then the defaults above."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, object] = {
+            name: environ[variable]
+            for name, variable in ENVIRONMENT.items()
+            if environ.get(variable)
+        }
+        if "first_export_date" in values:
+            text = str(values["first_export_date"])
+            try:
+                values["first_export_date"] = date.fromisoformat(text)
+            except ValueError as error:
+                raise SettingsError(
+                    f"LCW_FIRST_EXPORT_DATE={text!r} is not a date; use YYYY-MM-DD"
+                ) from error
+        values.update({name: value for name, value in overrides.items() if value is not None})
+        return cls(**values)  # type: ignore[arg-type]
+
+    def with_changes(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @property
+    def spill_directory(self) -> Path:
+        return self.duckdb_temp_directory or self.warehouse_path.with_suffix(".spill")
+
+    @property
+    def published_path(self) -> Path:
+        """BI reads `published/live_commerce.duckdb` beside the warehouse, never the warehouse.
+
+        Not called marts.duckdb: DuckDB names the catalog after the file, and a catalog `marts`
+        would make `marts.<table>` ambiguous with the schema `marts`."""
+        return self.warehouse_path.parent / "published" / "live_commerce.duckdb"
+
+    @property
+    def run_log_path(self) -> Path:
+        """dbt's detailed output of a run, beside the warehouse file."""
+        return self.warehouse_path.with_suffix(".run.log")
+
+    def duckdb_config(self) -> dict[str, str]:
+        """The options every connection that writes the warehouse opens with (ingestion, dbt,
+        publish)."""
+        return {
+            "memory_limit": self.duckdb_memory_limit,
+            "temp_directory": str(self.spill_directory),
+            "max_temp_directory_size": self.duckdb_max_temp_directory_size,
+        }
+
+    def dbt_vars(self) -> dict[str, str]:
+        """The dbt vars of every invocation against this warehouse: its path and DuckDB options.
+
+        They are the same for every run against one file, and the manifest is parsed with them,
+        so each `dbt build` parses partially (dbt re-parses everything when its vars change).
+        What changes from run to run (the export-date window) travels in environment variables.
+        """
+        dbt_vars = {"warehouse_path": str(self.warehouse_path)}
+        dbt_vars.update({f"duckdb_{name}": value for name, value in self.duckdb_config().items()})
+        return dbt_vars

@@ -1,41 +1,38 @@
-"""Shared fixtures: the real `lcw` CLI, the real dbt CLI and real DuckDB files under tmp dirs."""
+"""Session fixtures: the dbt manifest, the shared sample build, the simulated e2e landing and its
+warehouse. Tests under tests/e2e/ are marked `e2e` here (the fast tier is `-m "not e2e"`)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from datetime import date
 from pathlib import Path
 
-import duckdb
 import pytest
+from helpers import E2E_DAYS, E2E_SCALE, E2E_SEED, E2E_START, REPO_ROOT, build_sample, lcw
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-BIN_DIR = Path(sys.executable).parent
-
-# A small simulated platform over the 616 festival and a month boundary (June → July 2021).
-E2E_START = date(2021, 6, 10)
-E2E_DAYS = 22
-E2E_SEED = 11
-E2E_SCALE = 0.08
+E2E_DIR = Path(__file__).parent / "e2e"
 
 
-def run_command(args: list[str], **env: str) -> subprocess.CompletedProcess[str]:
-    """Run a command from the project's virtualenv (lcw, dbt, dagster) and capture its output."""
-    completed = subprocess.run(
-        [str(BIN_DIR / args[0]), *args[1:]],
-        cwd=REPO_ROOT,
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=900,
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if E2E_DIR in Path(item.path).parents:
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_dagster_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Runs the tests start record into a throwaway Dagster instance, never the project's."""
+    import os
+
+    home = tmp_path_factory.mktemp("dagster_home")
+    (home / "dagster.yaml").write_text(
+        "concurrency:\n  pools:\n    default_limit: 1\ntelemetry:\n  enabled: false\n"
     )
-    return completed
-
-
-def lcw(*args: str) -> subprocess.CompletedProcess[str]:
-    return run_command(["lcw", *args])
+    previous = os.environ.get("DAGSTER_HOME")
+    os.environ["DAGSTER_HOME"] = str(home)
+    yield home
+    if previous is None:
+        os.environ.pop("DAGSTER_HOME", None)
+    else:
+        os.environ["DAGSTER_HOME"] = previous
 
 
 @pytest.fixture(scope="session")
@@ -44,6 +41,20 @@ def dbt_manifest() -> Path:
     result = lcw("prepare")
     assert result.returncode == 0, result.stderr
     return REPO_ROOT / "dbt_project" / "target" / "manifest.json"
+
+
+@pytest.fixture(scope="session")
+def sample_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample seeds built once per test run (seed, build, docs generate) in a scratch project
+    dir whose target/ holds the sample's manifests; the warehouse is `sample_warehouse`."""
+    project = tmp_path_factory.mktemp("sample") / "project"
+    build_sample(project, ("seed", "build", "docs generate"))
+    return project
+
+
+@pytest.fixture(scope="session")
+def sample_warehouse(sample_project: Path) -> Path:
+    return sample_project.parent / "warehouse.duckdb"
 
 
 @pytest.fixture(scope="session")
@@ -62,15 +73,3 @@ def e2e_warehouse(simulated_landing: Path, dbt_manifest: Path) -> Path:
     result = lcw("run", "--landing", str(simulated_landing), "--warehouse", str(warehouse))
     assert result.returncode == 0, result.stdout + result.stderr
     return warehouse
-
-
-def query(warehouse: Path, sql: str) -> list[tuple]:
-    with duckdb.connect(str(warehouse), read_only=True) as conn:
-        return conn.execute(sql).fetchall()
-
-
-def query_dicts(warehouse: Path, sql: str) -> list[dict]:
-    with duckdb.connect(str(warehouse), read_only=True) as conn:
-        cursor = conn.execute(sql)
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import re
 import tempfile
 import zlib
 from dataclasses import dataclass, field
@@ -29,13 +28,13 @@ from orchestration.landing.contract import (
     Column,
     Source,
 )
+from orchestration.landing.discovery import partition_files
 from orchestration.sql import quote_ident, quote_literal
 
 RAW_SCHEMA = "raw"
 # A JSON Lines record's physical line, when a file had to be re-read line by line.
 JSON_LINE_COLUMN = "__line"
 GLOB_CHARACTERS = frozenset("*?[]")
-PARTITION_DIR = re.compile(r"^dt=(\d{4}-\d{2}-\d{2})$")
 
 
 @dataclass(frozen=True)
@@ -70,41 +69,6 @@ def ensure_raw_schema(conn: duckdb.DuckDBPyConnection) -> None:
             source VARCHAR, partition_dt DATE, files INTEGER, rows_read BIGINT,
             rows_loaded BIGINT, rows_rejected BIGINT, loaded_at TIMESTAMPTZ)"""
     )
-
-
-def list_partitions(landing_root: Path, source: str) -> list[date]:
-    """Export dates that have a `dt=YYYY-MM-DD` folder for this source (other folders ignored)."""
-    source_dir = landing_root / source
-    if not source_dir.is_dir():
-        return []
-    found = []
-    for child in source_dir.iterdir():
-        match = PARTITION_DIR.match(child.name)
-        # A symlinked folder could point anywhere on the machine: it is not a partition.
-        if child.is_dir() and not child.is_symlink() and match:
-            try:
-                found.append(date.fromisoformat(match.group(1)))
-            except ValueError:
-                continue
-    return sorted(found)
-
-
-def invalid_partition_folders(landing_root: Path, source: str) -> list[str]:
-    """Folders under a source that are not `dt=<a real date>`: never loaded, always reported."""
-    source_dir = landing_root / source
-    if not source_dir.is_dir():
-        return []
-    valid = {f"dt={dt.isoformat()}" for dt in list_partitions(landing_root, source)}
-    return sorted(p.name for p in source_dir.iterdir() if p.is_dir() and p.name not in valid)
-
-
-def partition_files(landing_root: Path, source: str, dt: date) -> list[Path]:
-    folder = landing_root / source / f"dt={dt.isoformat()}"
-    # A symlinked source or partition folder could point anywhere: it is never read.
-    if not folder.is_dir() or folder.is_symlink() or (landing_root / source).is_symlink():
-        return []
-    # Names starting with '.' or '_' are markers (_SUCCESS, .crc), not data.
-    return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith((".", "_")))
 
 
 def _reader_sql(path: Path, source: Source) -> str:

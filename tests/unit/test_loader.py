@@ -3,7 +3,6 @@ lost (read = loaded + rejected), and re-loading a partition replaces it."""
 
 from __future__ import annotations
 
-import csv
 import json
 from datetime import date, datetime
 from pathlib import Path
@@ -11,38 +10,18 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 import pytest
+from helpers import REPO_ROOT, VALID_ORDER, VALID_SESSION, write_csv
 
 from orchestration.landing.loader import load_partition
 
 DT = date(2021, 6, 15)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
-VALID_ORDER = {
-    "order_id": "007", "buyer_id": "b1", "shop_id": "sh1", "streamer_id": "s1",
-    "session_id": "", "product_id": "p1", "category": "美妆", "quantity": "1",
-    "item_amount": "110.00", "discount_amount": "10.00", "paid_amount": "100.00",
-    "refund_amount": "", "status": "paid", "entry_point": "follow_feed",
-    "created_at": "2021-06-15T20:00:00+08:00", "paid_at": "2021-06-15T20:01:00+08:00",
-    "updated_at": "2021-06-15T20:01:00+08:00",
-}  # fmt: skip
-VALID_SESSION = {
-    "session_id": "sess1", "streamer_id": "s1", "started_at": "2021-06-15T19:00:00+08:00",
-    "ended_at": "2021-06-15T21:00:00+08:00", "viewers": "100", "follower_viewers": "40",
-    "watch_seconds": "36000", "peak_concurrent": "30", "interactions": "500",
-}  # fmt: skip
-
 
 def partition_dir(landing: Path, source: str) -> Path:
     folder = landing / source / f"dt={DT.isoformat()}"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
-
-
-def write_csv(path: Path, rows: list[dict[str, str]], encoding: str = "utf-8") -> None:
-    with open(path, "w", newline="", encoding=encoding) as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
 
 
 @pytest.fixture
@@ -267,7 +246,7 @@ def test_hostile_file_names_and_partition_folders(conn, tmp_path) -> None:
     assert load_partition(conn, tmp_path, "orders", DT).rows_loaded == 1
     assert conn.execute("select count(*) from raw.orders").fetchone()[0] == 1
     # Folders that are not dt=<a real date> are not partitions (and are reported by `lcw run`).
-    from orchestration.landing.loader import invalid_partition_folders, list_partitions
+    from orchestration.landing.discovery import invalid_partition_folders, list_partitions
 
     for name in ("dt=2021-13-45", "dt=..", "dt=2021-06-15;drop", "other"):
         (tmp_path / "orders" / name).mkdir()
@@ -306,7 +285,7 @@ def test_symlinks_are_never_followed(conn, tmp_path) -> None:
     folder = partition_dir(tmp_path / "landing", "orders")
     (folder / "link.csv").symlink_to(outside / "secret.csv")
     (tmp_path / "landing" / "orders" / "dt=2021-06-16").symlink_to(outside)
-    from orchestration.landing.loader import list_partitions
+    from orchestration.landing.discovery import list_partitions
 
     assert list_partitions(tmp_path / "landing", "orders") == [DT]
     result = load_partition(conn, tmp_path / "landing", "orders", DT)
@@ -320,7 +299,7 @@ def test_every_reason_code_is_documented() -> None:
     from orchestration.landing.contract import SOURCES
     from orchestration.landing.loader import _reject_reason_cases
 
-    docs = (Path(__file__).resolve().parent.parent / "docs" / "landing.md").read_text()
+    docs = (REPO_ROOT / "docs" / "landing.md").read_text()
     for source in SOURCES.values():
         for _, code, _ in _reject_reason_cases(source):
             per_column = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import lcw
+from helpers import lcw
 
 
 def test_run_without_landing_data_fails_with_one_line(tmp_path: Path) -> None:

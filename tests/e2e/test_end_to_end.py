@@ -7,10 +7,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import lcw, query, query_dicts
+from helpers import lcw, query, query_dicts
 from oracle import compute_headlines, compute_marts
-
-pytestmark = pytest.mark.heavy
 
 # mart → (key columns, compared columns); the oracle keys rows by the same tuples.
 COMPARED = {
@@ -257,9 +255,9 @@ def test_rerun_leaves_marts_identical(simulated_landing: Path, e2e_warehouse: Pa
 
 
 def test_published_copy_holds_the_marts_and_nothing_else(e2e_warehouse: Path) -> None:
-    from orchestration.resources import published_path_for
+    from orchestration.settings import Settings
 
-    published = published_path_for(e2e_warehouse)
+    published = Settings(warehouse_path=e2e_warehouse).published_path
     schemas = {
         s
         for (s,) in query(published, "select distinct table_schema from information_schema.tables")
@@ -299,7 +297,7 @@ def test_incremental_runs_equal_a_full_build(
 def test_a_reexport_that_drops_an_order_removes_it(tmp_path: Path) -> None:
     """A corrected re-export of a partition without one of its orders removes that order from
     the incremental models and every mart, like a full build would."""
-    from test_ingest import VALID_ORDER, write_csv
+    from helpers import VALID_ORDER, write_csv
 
     landing, warehouse = tmp_path / "landing", tmp_path / "w.duckdb"
     day_one = landing / "orders" / "dt=2021-06-15"

@@ -16,29 +16,32 @@ from dagster import (
     AssetsDefinition,
     BackfillPolicy,
     BetaWarning,
-    DailyPartitionsDefinition,
     MaterializeResult,
     MetadataValue,
+    PartitionsDefinition,
     asset,
 )
 from dagster_duckdb import DuckDBResource
 
-from orchestration.landing.contract import REPORTING_TIME_ZONE, SOURCES
+from orchestration.defs.resources import LandingZone
+from orchestration.landing.contract import SOURCES
 from orchestration.landing.loader import LoadResult, load_partition, trailing_average_loaded
-from orchestration.resources import LandingZone
 from orchestration.settings import WAREHOUSE_POOL
-
-# Export dates, up to yesterday (Asia/Shanghai): today's export is not complete yet, and the
-# daily schedule loads the last complete partition.
-export_date_partitions = DailyPartitionsDefinition(
-    start_date="2019-01-01", timezone=REPORTING_TIME_ZONE
-)
 
 REJECT_RATIO_CHECK = "reject_ratio_within_threshold"
 ROW_COUNT_CHECK = "row_count_not_dropped"
 # A partition loading fewer rows than this share of its trailing week's average is suspicious,
 # once that average is large enough for a drop to mean something (sparse sources vary a lot).
-ROW_COUNT_DROP_RATIO = 0.5
+# Enforcement actions and trust-card events come in bursts by nature (a gang sweep, a wave of
+# enablements), so a quiet day after one says nothing: they are held to a lower bar.
+ROW_COUNT_DROP_RATIO = {
+    "orders": 0.5,
+    "follows": 0.5,
+    "livestream_sessions": 0.5,
+    "streamers": 0.5,
+    "trust_card_events": 0.1,
+    "enforcement_actions": 0.1,
+}
 ROW_COUNT_MIN_BASELINE = 10
 
 
@@ -57,14 +60,15 @@ def summarize_loads(loads: list[LoadResult]) -> dict[str, int]:
     }
 
 
-def build_ingestion_asset(source_name: str) -> AssetsDefinition:
+def build_ingestion_asset(source_name: str, partitions: PartitionsDefinition) -> AssetsDefinition:
     key = ingestion_asset_key(source_name)
+    drop_ratio = ROW_COUNT_DROP_RATIO[source_name]
     # A single-run backfill policy is what lets one run load a whole range of export dates.
     warnings.filterwarnings("ignore", category=BetaWarning, message=".*backfill_policy.*")
 
     @asset(
         key=key,
-        partitions_def=export_date_partitions,
+        partitions_def=partitions,
         backfill_policy=BackfillPolicy.single_run(),
         pool=WAREHOUSE_POOL,
         group_name="ingestion",
@@ -80,14 +84,17 @@ def build_ingestion_asset(source_name: str) -> AssetsDefinition:
                 asset=key,
                 description=(
                     "Each partition's share of rejected rows stays within "
-                    "LandingZone.max_reject_ratio."
+                    "LandingZone.max_reject_ratio. Blocking: the dbt models downstream do not "
+                    "run on a partition that failed it."
                 ),
+                blocking=True,
             ),
             AssetCheckSpec(
                 ROW_COUNT_CHECK,
                 asset=key,
                 description=(
-                    "Warns when a partition loads less than half the average of the week before."
+                    f"Warns when a partition loads less than {drop_ratio:.0%}"
+                    " of the daily average of the week before."
                 ),
             ),
         ],
@@ -106,7 +113,7 @@ def build_ingestion_asset(source_name: str) -> AssetsDefinition:
                 if (
                     baseline is not None
                     and baseline >= ROW_COUNT_MIN_BASELINE
-                    and result.rows_loaded < ROW_COUNT_DROP_RATIO * baseline
+                    and result.rows_loaded < drop_ratio * baseline
                 ):
                     dropped[partition_key] = f"{result.rows_loaded} rows vs {baseline:.0f} a day"
                 if result.files:
@@ -115,6 +122,12 @@ def build_ingestion_asset(source_name: str) -> AssetsDefinition:
                         f"loaded {result.rows_loaded}, rejected {result.rows_rejected}"
                         + (f" {result.reject_reasons}" if result.reject_reasons else "")
                     )
+        without_files = [r.partition_dt.isoformat() for r in loads if not r.files]
+        if without_files:
+            context.log.warning(
+                f"{source_name}: no landing files for {len(without_files)} of {len(loads)} "
+                f"export dates ({without_files[0]} .. {without_files[-1]}) under {landing.path}"
+            )
         totals = summarize_loads(loads)
         reject_ratio = totals["rows_rejected"] / totals["rows_read"] if totals["rows_read"] else 0.0
         # Judged per partition, so one bad day is not diluted by a long range of good ones.
@@ -130,6 +143,8 @@ def build_ingestion_asset(source_name: str) -> AssetsDefinition:
         return MaterializeResult(
             metadata={
                 **totals,
+                "partitions_without_files": len(without_files),
+                "dates_without_files": MetadataValue.json(without_files[:100]),
                 "reject_ratio": reject_ratio,
                 "reject_reasons": MetadataValue.json(reasons),
             },
@@ -157,4 +172,5 @@ def build_ingestion_asset(source_name: str) -> AssetsDefinition:
     return ingest
 
 
-ingestion_assets = [build_ingestion_asset(name) for name in SOURCES]
+def build_ingestion_assets(partitions: PartitionsDefinition) -> list[AssetsDefinition]:
+    return [build_ingestion_asset(name, partitions) for name in SOURCES]

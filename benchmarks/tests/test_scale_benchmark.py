@@ -6,12 +6,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-from conftest import run_command
+from helpers import run_command
 
 
-@pytest.mark.heavy
-def test_scale_benchmark_smoke(dbt_manifest: Path, tmp_path: Path) -> None:
+def test_scale_benchmark_smoke(tmp_path: Path) -> None:
     result = run_command(["python", "benchmarks/scale.py", "--smoke", "--scratch", str(tmp_path)])
     assert result.returncode == 0, result.stdout + result.stderr
     assert "full build / lower bound" in result.stdout

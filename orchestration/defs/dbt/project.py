@@ -1,43 +1,22 @@
-"""The dbt project as Dagster sees it, and the explicit step that prepares its manifest."""
+"""The dbt project as Dagster sees it, and the explicit step that prepares its manifest.
+
+Nothing here parses or reads the manifest at import: `prepare_dbt_manifest` is called by
+`lcw prepare`, by `lcw run` and, under `dagster dev`, when the definitions are loaded.
+"""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from dagster_dbt import DbtCliResource, DbtProject
 
-from orchestration.settings import (
-    DBT_PROJECT_DIR,
-    REPO_ROOT,
-    default_warehouse_path,
-    duckdb_config,
-)
-
-SEEDS_DIR = REPO_ROOT / "seeds"
+from orchestration.settings import DBT_PROJECT_DIR, SEEDS_DIR, Settings
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
-
 DBT_SOURCE_SUFFIXES = (".sql", ".yml", ".yaml", ".csv", ".md")
-
-
 # The vars the project was last parsed with, beside the manifest.
 PARSE_VARS_FILE = "lcw_parse_vars.json"
-
-
-def dbt_vars(warehouse_path: Path) -> dict[str, str]:
-    """The dbt vars of every invocation against one warehouse file: its path and DuckDB settings.
-
-    They are the same for every run against that file, and the manifest is parsed with them,
-    so each `dbt build` can parse partially: dbt parses everything again whenever its vars or
-    its profile differ from the last parse (about 7 s per invocation here). What changes from
-    run to run (the export-date window) travels in environment variables instead.
-    """
-    parse_vars = {"warehouse_path": str(warehouse_path)}
-    for name, value in duckdb_config(warehouse_path).items():
-        parse_vars[f"duckdb_{name}"] = value
-    return parse_vars
 
 
 def manifest_is_current(parse_vars: dict[str, str]) -> bool:
@@ -61,15 +40,10 @@ def manifest_is_current(parse_vars: dict[str, str]) -> bool:
     )
 
 
-def prepare_dbt_manifest(warehouse_path: Path | None = None, force: bool = False) -> None:
-    """Parse the dbt project into target/manifest.json, with the vars of runs against
-    `warehouse_path` (default: LCW_WAREHOUSE or data/warehouse.duckdb), unless it is already
-    current. `lcw prepare` forces it; `lcw run`, `dagster dev` and the tests call this.
-
-    Must run before `orchestration.dbt_assets` is imported, which reads the manifest to build
-    the asset graph.
-    """
-    parse_vars = dbt_vars(warehouse_path or default_warehouse_path())
+def prepare_dbt_manifest(settings: Settings, force: bool = False) -> None:
+    """Parse the dbt project into target/manifest.json with the vars of runs against this
+    warehouse, unless it is already current (`force`: always, as `lcw prepare` does)."""
+    parse_vars = settings.dbt_vars()
     if force or not manifest_is_current(parse_vars):
         dbt = DbtCliResource(project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR))
         args = ["parse", "--quiet", "--vars", json.dumps(parse_vars)]

@@ -6,7 +6,7 @@ read did, with none rejected and the same content: a zero exit means that check 
 
 from __future__ import annotations
 
-from conftest import run_command
+from helpers import run_command
 
 FORMATS = ("parquet", "csv", "csv.gz", "jsonl", "jsonl.gz")
 

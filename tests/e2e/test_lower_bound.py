@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import REPO_ROOT, run_command
+from helpers import REPO_ROOT, run_command
 
 # dbt marts that are not business marts, so the script does not compute them.
 NOT_COMPUTED = {"metricflow_time_spine"}
@@ -72,12 +72,10 @@ def test_smoke_run() -> None:
     assert "wall time (s)" in result.stdout and "peak RSS (MiB)" in result.stdout
 
 
-@pytest.mark.heavy
 def test_every_dbt_mart_is_computed(lower_bound_database: Path, e2e_warehouse: Path) -> None:
     assert mart_names(lower_bound_database) == mart_names(e2e_warehouse) - NOT_COMPUTED
 
 
-@pytest.mark.heavy
 @pytest.mark.parametrize(
     "mart",
     [

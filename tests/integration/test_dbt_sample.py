@@ -21,31 +21,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import REPO_ROOT, query, run_command
+from helpers import query
 
 D = Decimal
 
 
-@pytest.fixture(scope="module")
-def sample_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    tmp = tmp_path_factory.mktemp("sample")
-    warehouse = tmp / "sample.duckdb"
-    common = [
-        "--project-dir", str(REPO_ROOT / "dbt_project"),
-        "--profiles-dir", str(REPO_ROOT / "dbt_project"),
-        # Its own target path: the sample's vars never mix with the production manifest.
-        "--target-path", str(tmp / "target"),
-        "--vars", f"{{sample_data: true, warehouse_path: '{warehouse}'}}",
-    ]  # fmt: skip
-    for command in ("seed", "build", "docs generate"):
-        result = run_command(["dbt", *command.split(), *common])
-        assert result.returncode == 0, result.stdout[-5000:]
-    return warehouse
-
-
-def test_docs_generate_describes_every_mart_column(sample_warehouse: Path) -> None:
+def test_docs_generate_describes_every_mart_column(sample_project: Path) -> None:
     """`dbt docs generate` works, and every column of every mart has a description."""
-    target = sample_warehouse.parent / "target"
+    target = sample_project / "target"
     catalog = json.loads((target / "catalog.json").read_text())
     manifest = json.loads((target / "manifest.json").read_text())
     marts = [n for n in manifest["nodes"].values() if n["resource_type"] == "model"

@@ -17,40 +17,25 @@ from __future__ import annotations
 import csv
 import json
 import os
-import shutil
 import subprocess
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import BIN_DIR, REPO_ROOT, query, run_command
+from helpers import BIN_DIR, REPO_ROOT, query
+
+from orchestration.warehouse.publish import publish_marts
 
 D = Decimal
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 
 
 @pytest.fixture(scope="module")
-def semantic_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A scratch dbt project dir whose target/ holds the sample's semantic manifest, with the
-    sample warehouse built beside it (named warehouse.duckdb, like the demo's, so that the
-    manifest's catalog is "warehouse")."""
-    tmp = tmp_path_factory.mktemp("semantic")
-    project = tmp / "project"
-    project.mkdir()
-    for name in ("dbt_project.yml", "profiles.yml"):
-        shutil.copy(DBT_PROJECT_DIR / name, project / name)
-    warehouse = tmp / "warehouse.duckdb"
-    common = [
-        "--project-dir", str(DBT_PROJECT_DIR),
-        "--profiles-dir", str(DBT_PROJECT_DIR),
-        "--target-path", str(project / "target"),
-        "--vars", f"{{sample_data: true, warehouse_path: '{warehouse}'}}",
-    ]  # fmt: skip
-    for command in ("seed", "build"):
-        result = run_command(["dbt", command, *common])
-        assert result.returncode == 0, result.stdout[-5000:]
-    return project
+def semantic_project(sample_project: Path) -> Path:
+    """The shared sample build's scratch project dir: its target/ holds the semantic manifest,
+    and `mf` runs there."""
+    return sample_project
 
 
 def warehouse_of(project: Path) -> Path:
@@ -102,23 +87,9 @@ def test_gmv_and_repeat_purchase_rate_by_month(semantic_project: Path) -> None:
 
 
 def publish_sample(warehouse: Path, published: Path) -> None:
-    """A copy of the `marts` schema only, as orchestration.publish.publish_marts makes (inlined
-    here so that this test does not import the Dagster definitions)."""
+    """The published copy of the sample, made as the pipeline makes it."""
     with duckdb.connect(str(warehouse)) as conn:
-        tables = [
-            name
-            for (name,) in conn.execute(
-                "SELECT table_name FROM information_schema.tables "
-                "WHERE table_catalog = current_database() AND table_schema = 'marts'"
-            ).fetchall()
-        ]
-        conn.execute(f"ATTACH '{published}' AS publishing")
-        conn.execute("CREATE SCHEMA publishing.marts")
-        for table in tables:
-            conn.execute(
-                f'CREATE TABLE publishing.marts."{table}" AS SELECT * FROM marts."{table}"'
-            )
-        conn.execute("DETACH publishing")
+        publish_marts(conn, published)
 
 
 ALL_METRICS = [

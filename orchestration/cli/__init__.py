@@ -1,0 +1,1 @@
+"""`lcw`, the thin command line: argument parsing, running the Dagster jobs in process, reports."""

@@ -1,0 +1,311 @@
+"""Run the warehouse end to end through the Dagster definitions, in process.
+
+This is what `lcw run` does: the same jobs, assets and resources the Dagster UI runs, executed
+in this process against the project's Dagster instance (so the UI shows the run). It finds the
+export dates in the landing zone, runs the ingestion job once over that range, then the build
+job, and reports what happened. Failures raise `PipelineError` with one line naming the cause.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import re
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import duckdb
+from dagster import (
+    AssetCheckEvaluation,
+    AssetCheckSeverity,
+    DagsterEventType,
+    DagsterInstance,
+    ExecuteInProcessResult,
+)
+from dagster._core.instance.ref import InstanceRef
+
+from orchestration.defs import build_definitions
+from orchestration.defs.dbt.project import prepare_dbt_manifest
+from orchestration.defs.jobs import BUILD_JOB, INGEST_JOB
+from orchestration.landing.contract import REPORTING_TIME_ZONE, SOURCES
+from orchestration.landing.discovery import invalid_partition_folders, list_partitions
+from orchestration.settings import REPO_ROOT, Settings
+from orchestration.warehouse.queries import load_counts
+
+# Dagster's tags for one run over a range of partitions (a single-run backfill).
+PARTITION_RANGE_START_TAG = "dagster/asset_partition_range_start"
+PARTITION_RANGE_END_TAG = "dagster/asset_partition_range_end"
+
+# Dagster's own console log stays quiet; `lcw` prints progress and a one-line reason on failure.
+QUIET_LOGGING = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+
+# The project's Dagster instance when DAGSTER_HOME is not set: `dagster dev` started from the
+# repository root keeps its storage here too (dagster.yaml), so the UI shows every CLI run.
+PROJECT_DAGSTER_HOME = REPO_ROOT / ".dagster_home"
+
+
+class PipelineError(Exception):
+    """A run that did not succeed; the message is one line a person can act on."""
+
+
+@dataclass
+class RunSummary:
+    first_dt: date
+    last_dt: date
+    loads: dict[str, dict[str, int]] = field(default_factory=dict)
+    reject_reasons: dict[str, int] = field(default_factory=dict)
+    models_built: int = 0
+    checks_passed: int = 0
+    checks_warned: list[str] = field(default_factory=list)
+    checks_failed: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def last_complete_export_date(today: date | None = None) -> date:
+    """Yesterday in Asia/Shanghai: today's export is still being written."""
+    today = today or datetime.now(ZoneInfo(REPORTING_TIME_ZONE)).date()
+    return today - timedelta(days=1)
+
+
+def select_range(found: list[date], start: date | None, end: date | None) -> tuple[date, date]:
+    """The export-date range to ingest: the found dates, clipped to --from/--to when given."""
+    if start is not None and end is not None and start > end:
+        raise PipelineError(f"--from {start} is after --to {end}")
+    chosen = [d for d in found if (start is None or d >= start) and (end is None or d <= end)]
+    if not chosen:
+        raise PipelineError("no export-date partitions (dt=YYYY-MM-DD folders) found in that range")
+    return (start or chosen[0]), (end or chosen[-1])
+
+
+def project_instance() -> DagsterInstance:
+    """The instance under DAGSTER_HOME when set, else the project's own (.dagster_home)."""
+    if os.environ.get("DAGSTER_HOME"):
+        return DagsterInstance.get()
+    storage = PROJECT_DAGSTER_HOME / "storage"
+    storage.mkdir(parents=True, exist_ok=True)
+    ref = InstanceRef.from_dir(
+        str(PROJECT_DAGSTER_HOME),
+        config_dir=str(REPO_ROOT),
+        overrides={"storage": {"sqlite": {"base_dir": str(storage)}}},
+    )
+    return DagsterInstance.from_ref(ref)
+
+
+def innermost_message(error) -> str:
+    """The underlying exception of a Dagster error (its cause chain), not Dagster's wrapper."""
+    while getattr(error, "cause", None) is not None:
+        error = error.cause
+    return " ".join(error.message.split()) if error else "unknown error"
+
+
+def first_failure(result: ExecuteInProcessResult) -> str:
+    for event in result.all_events:
+        if event.event_type == DagsterEventType.STEP_FAILURE:
+            error = event.step_failure_data.error
+            return f"step {event.step_key} failed: {innermost_message(error)[:400]}"
+    return "the run failed"
+
+
+def failed_check_lines(evaluations: list[AssetCheckEvaluation]) -> list[str]:
+    """One line per failed check: the asset, the check and its figures."""
+    lines = []
+    for evaluation in evaluations:
+        if evaluation.passed:
+            continue
+        figures = {
+            key: value.value
+            for key, value in evaluation.metadata.items()
+            if getattr(value, "value", None) not in (None, {}, [])
+        }
+        detail = ", ".join(f"{key}={value}" for key, value in figures.items())
+        name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
+        lines.append(f"{name} ({detail})" if detail else name)
+    return lines
+
+
+def check_warehouse_is_free(warehouse_path: Path) -> None:
+    """Fail at once, naming the cause, when the warehouse is held by another process or is not
+    a DuckDB file (Dagster's DuckDB resource would otherwise retry for minutes)."""
+    if not warehouse_path.exists():
+        return
+    try:
+        duckdb.connect(str(warehouse_path)).close()
+    except duckdb.IOException as error:
+        message = str(error)
+        if "lock" in message:
+            holder = re.search(r"held in (.*) \(PID (\d+)\)", message)
+            who = f"PID {holder.group(2)} ({holder.group(1)})" if holder else "another process"
+            raise PipelineError(
+                f"{warehouse_path.name} is locked by {who}; close it or point BI tools at the "
+                "published copy"
+            ) from error
+        raise PipelineError(f"{warehouse_path}: {message.removeprefix('IO Error: ')}") from error
+
+
+@contextlib.contextmanager
+def single_writer(warehouse_path: Path) -> Iterator[None]:
+    """One `lcw run` per warehouse at a time, across processes: a second run refuses at once
+    (never interleaves), naming the run that holds the warehouse."""
+    lock_path = warehouse_path.with_name(warehouse_path.name + ".lock")
+    with open(lock_path, "a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as error:
+            lock.seek(0)
+            holder = lock.read().strip() or "another process"
+            raise PipelineError(
+                f"another lcw run ({holder}) is writing {warehouse_path.name}; wait for it to "
+                "finish, then run again"
+            ) from error
+        lock.seek(0)
+        lock.truncate()
+        lock.write(f"PID {os.getpid()}")
+        lock.flush()
+        try:
+            yield
+        finally:
+            lock.truncate(0)
+
+
+def plan_range(
+    settings: Settings,
+    start: date | None,
+    end: date | None,
+    progress: Callable[[str], None],
+) -> tuple[date, date, list[str]]:
+    """(first, last) export dates to load, and warnings about folders that are not loaded."""
+    warnings = []
+    last_complete = last_complete_export_date()
+    found = set()
+    for source in SOURCES:
+        for folder in invalid_partition_folders(settings.landing_root, source):
+            warnings.append(f"ignoring {source}/{folder}: not a dt=YYYY-MM-DD partition folder")
+        for dt in list_partitions(settings.landing_root, source):
+            if dt > last_complete:
+                warnings.append(
+                    f"skipping {source}/dt={dt}: export dates after {last_complete} are not "
+                    "complete yet"
+                )
+            elif dt < settings.first_export_date:
+                warnings.append(
+                    f"skipping {source}/dt={dt}: before the first export date "
+                    f"{settings.first_export_date} (LCW_FIRST_EXPORT_DATE)"
+                )
+            else:
+                found.add(dt)
+    for warning in warnings:
+        progress(f"Warning: {warning}")
+    first_dt, last_dt = select_range(sorted(found), start, end)
+    return first_dt, min(last_dt, last_complete), warnings
+
+
+def run_pipeline(
+    settings: Settings,
+    start: date | None = None,
+    end: date | None = None,
+    progress: Callable[[str], None] = lambda _: None,
+) -> RunSummary:
+    """Ingest the export dates found in the landing zone (or a range), then build and publish."""
+    began = time.monotonic()
+    if not settings.landing_root.is_dir():
+        raise PipelineError(f"landing directory {settings.landing_root} does not exist")
+    # `lcw run` honours the landing zone's own earliest date: data from any year loads.
+    earliest = min(
+        (dt for source in SOURCES for dt in list_partitions(settings.landing_root, source)),
+        default=settings.first_export_date,
+    )
+    settings = settings.with_changes(first_export_date=min(earliest, settings.first_export_date))
+    first_dt, last_dt, warnings = plan_range(settings, start, end, progress)
+    if first_dt > last_dt:
+        raise PipelineError(f"no complete export date in the range (last is {last_dt})")
+    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    check_warehouse_is_free(settings.warehouse_path)
+    with single_writer(settings.warehouse_path):
+        summary = _run_jobs(settings, first_dt, last_dt, progress)
+    summary.warnings = warnings + summary.warnings
+    summary.seconds = time.monotonic() - began
+    return summary
+
+
+def _run_jobs(
+    settings: Settings, first_dt: date, last_dt: date, progress: Callable[[str], None]
+) -> RunSummary:
+    progress("Preparing the dbt manifest")
+    prepare_dbt_manifest(settings)
+    defs = build_definitions(settings)
+    summary = RunSummary(first_dt, last_dt)
+    log_path = settings.run_log_path
+    progress(f"Writing the detailed log to {log_path}")
+    with project_instance() as instance, open(log_path, "w", encoding="utf-8") as log:
+        days = (last_dt - first_dt).days + 1
+        progress(
+            f"Ingesting {days} export dates ({first_dt} .. {last_dt}) of all sources and "
+            "updating the incremental models"
+        )
+        with contextlib.redirect_stdout(log):
+            ingest = defs.resolve_job_def(INGEST_JOB).execute_in_process(
+                instance=instance,
+                run_config=QUIET_LOGGING,
+                tags={
+                    PARTITION_RANGE_START_TAG: first_dt.isoformat(),
+                    PARTITION_RANGE_END_TAG: last_dt.isoformat(),
+                },
+                raise_on_error=False,
+            )
+        _count_checks(summary, ingest)
+        if not ingest.success or summary.checks_failed:
+            failed = "; ".join(summary.checks_failed[:3])
+            reason = f"checks failed: {failed}" if failed else first_failure(ingest)
+            _log_failure(log, ingest)
+            raise PipelineError(f"ingestion failed: {reason} (log: {log_path})")
+        summary.loads, summary.reject_reasons = load_counts(
+            settings.warehouse_path, first_dt, last_dt
+        )
+
+        progress("Rebuilding the marts from them, running every dbt test, publishing")
+        with contextlib.redirect_stdout(log):
+            build = defs.resolve_job_def(BUILD_JOB).execute_in_process(
+                instance=instance, run_config=QUIET_LOGGING, raise_on_error=False
+            )
+        _count_checks(summary, build)
+        # dbt models and seeds (once each, however many partitions).
+        summary.models_built = len(
+            {
+                event.asset_key
+                for result in (ingest, build)
+                for event in result.get_asset_materialization_events()
+                if event.asset_key and event.asset_key.path[0] not in ("raw", "published")
+            }
+        )
+        if not build.success:
+            failed = "; ".join(summary.checks_failed[:3])
+            reason = f"dbt tests failed: {failed}" if failed else first_failure(build)
+            _log_failure(log, build)
+            raise PipelineError(f"dbt build failed: {reason} (log: {log_path})")
+    return summary
+
+
+def _count_checks(summary: RunSummary, result: ExecuteInProcessResult) -> None:
+    evaluations = result.get_asset_check_evaluations()
+    summary.checks_passed += sum(1 for e in evaluations if e.passed)
+    warned = [e for e in evaluations if not e.passed and e.severity == AssetCheckSeverity.WARN]
+    failed = [e for e in evaluations if not e.passed and e.severity != AssetCheckSeverity.WARN]
+    summary.checks_warned += failed_check_lines(warned)
+    summary.checks_failed += failed_check_lines(failed)
+
+
+def _log_failure(log, result: ExecuteInProcessResult) -> None:
+    """The full tracebacks of failed steps go to the run log the one-line message points at."""
+    for event in result.all_events:
+        if event.event_type == DagsterEventType.STEP_FAILURE:
+            error = event.step_failure_data.error
+            log.write(f"\n--- step {event.step_key} failed ---\n")
+            while error is not None:
+                log.write(error.to_string())
+                error = error.cause

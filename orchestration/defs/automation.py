@@ -1,0 +1,102 @@
+"""What starts runs: the daily schedule, the landing sensor, and the build after each ingestion.
+
+All three are off until a person turns them on in the UI.
+"""
+
+import hashlib
+from pathlib import Path
+
+from dagster import (
+    DagsterRunStatus,
+    DefaultSensorStatus,
+    JobDefinition,
+    PartitionsDefinition,
+    RunRequest,
+    RunStatusSensorContext,
+    ScheduleDefinition,
+    SensorDefinition,
+    SensorEvaluationContext,
+    SkipReason,
+    build_schedule_from_partitioned_job,
+    run_status_sensor,
+    sensor,
+)
+
+from orchestration.defs.resources import LandingZone
+from orchestration.landing.contract import SOURCES
+from orchestration.landing.discovery import (
+    invalid_partition_folders,
+    list_partitions,
+    partition_files,
+)
+
+
+def landing_partition_versions(landing_root: Path, partitions: PartitionsDefinition) -> dict:
+    """Each export date found in any source (within the partitions Dagster knows), with a
+    version: a hash of the names, sizes and modification times of all its files.
+
+    A partition whose files change in any way (a corrected re-export, a file added or removed)
+    gets a new version, so a new run."""
+    first = partitions.get_first_partition_key()
+    last = partitions.get_last_partition_key()
+    files: dict[str, list[tuple[str, int, int]]] = {}
+    for source in SOURCES:
+        for dt in list_partitions(landing_root, source):
+            key = dt.isoformat()
+            if first is None or last is None or not first <= key <= last:
+                continue  # not a partition yet (today's export) or before the partitions start
+            for path in partition_files(landing_root, source, dt):
+                stat = path.stat()
+                files.setdefault(key, []).append(
+                    (f"{source}/{path.name}", stat.st_size, stat.st_mtime_ns)
+                )
+    return {
+        key: hashlib.sha256(repr(sorted(entries)).encode()).hexdigest()[:16]
+        for key, entries in files.items()
+    }
+
+
+def build_landing_sensor(
+    ingest_job: JobDefinition, partitions: PartitionsDefinition
+) -> SensorDefinition:
+    @sensor(
+        job=ingest_job,
+        minimum_interval_seconds=60,
+        default_status=DefaultSensorStatus.STOPPED,
+        description="Requests an ingestion run for each new or changed dt= partition.",
+    )
+    def landing_partition_sensor(context: SensorEvaluationContext, landing: LandingZone):
+        for source in SOURCES:
+            for folder in invalid_partition_folders(landing.path, source):
+                context.log.warning(f"ignoring {source}/{folder}: not a dt=YYYY-MM-DD folder")
+        versions = landing_partition_versions(landing.path, partitions)
+        if not versions:
+            return SkipReason(f"no dt= partitions under {landing.path}")
+        # The run key makes Dagster request each partition version once, however often this runs.
+        return [
+            RunRequest(run_key=f"{dt}@{version}", partition_key=dt)
+            for dt, version in sorted(versions.items())
+        ]
+
+    return landing_partition_sensor
+
+
+def build_daily_schedule(ingest_job: JobDefinition) -> ScheduleDefinition:
+    return build_schedule_from_partitioned_job(
+        ingest_job,
+        hour_of_day=1,
+        description="Each day at 01:00 Asia/Shanghai, load the previous day's export partition.",
+    )
+
+
+def build_after_ingest_sensor(ingest_job: JobDefinition, build_job: JobDefinition):
+    @run_status_sensor(
+        run_status=DagsterRunStatus.SUCCESS,
+        monitored_jobs=[ingest_job],
+        request_job=build_job,
+        description="After each successful ingestion run, rebuild the marts and publish them.",
+    )
+    def build_after_ingest(context: RunStatusSensorContext) -> RunRequest:
+        return RunRequest(run_key=f"after-{context.dagster_run.run_id}")
+
+    return build_after_ingest

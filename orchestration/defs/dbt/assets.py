@@ -1,0 +1,81 @@
+"""The dbt assets, built by a factory when the definitions load (never at import): the manifest
+must exist by then (`prepare_dbt_manifest`).
+
+Staging views and the incremental models carry the dbt tag `partitioned` and run per export-date
+window, right after ingestion; everything else is rebuilt from them, unpartitioned.
+"""
+
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from typing import Any
+
+from dagster import AssetExecutionContext, AssetsDefinition, BackfillPolicy, PartitionsDefinition
+from dagster_dbt import DbtCliResource, dbt_assets
+
+from orchestration.defs.dbt.project import dbt_project
+from orchestration.defs.dbt.translator import warehouse_translator
+from orchestration.defs.partitions import export_dates_of
+from orchestration.settings import WAREHOUSE_POOL, Settings
+
+PARTITIONED_SELECTION = "tag:partitioned"
+EXPORT_WINDOW_ENV = ("LCW_EXPORT_DATE_FROM", "LCW_EXPORT_DATE_TO")
+
+
+def dbt_build_args(settings: Settings) -> list[str]:
+    """`dbt build` with the vars the manifest was parsed with (so dbt parses partially)."""
+    return ["build", "--vars", json.dumps(settings.dbt_vars())]
+
+
+@contextmanager
+def export_window_env(export_dates: tuple[date, date]) -> Iterator[None]:
+    """Environment variables that tell the incremental models which export dates (inclusive)
+    to process (macro `in_export_window`), set for the dbt process started inside the block."""
+    previous = {name: os.environ.get(name) for name in EXPORT_WINDOW_ENV}
+    os.environ.update(zip(EXPORT_WINDOW_ENV, (d.isoformat() for d in export_dates), strict=True))
+    try:
+        yield
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def build_dbt_assets(
+    settings: Settings, partitions: PartitionsDefinition
+) -> tuple[AssetsDefinition, AssetsDefinition]:
+    """(the partitioned dbt assets, the unpartitioned ones) for runs against `settings`."""
+    translator = warehouse_translator()
+    build_args = dbt_build_args(settings)
+
+    @dbt_assets(
+        manifest=dbt_project.manifest_path,
+        project=dbt_project,
+        select=PARTITIONED_SELECTION,
+        dagster_dbt_translator=translator,
+        partitions_def=partitions,
+        backfill_policy=BackfillPolicy.single_run(),
+        pool=WAREHOUSE_POOL,
+        name="warehouse_dbt_partitioned",
+    )
+    def partitioned(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
+        with export_window_env(export_dates_of(context)):
+            invocation = dbt.cli(build_args, context=context)
+        yield from invocation.stream()
+
+    @dbt_assets(
+        manifest=dbt_project.manifest_path,
+        project=dbt_project,
+        exclude=PARTITIONED_SELECTION,
+        dagster_dbt_translator=translator,
+        pool=WAREHOUSE_POOL,
+        name="warehouse_dbt",
+    )
+    def unpartitioned(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
+        yield from dbt.cli(build_args, context=context).stream()
+
+    return partitioned, unpartitioned

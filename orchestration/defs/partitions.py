@@ -1,0 +1,23 @@
+"""Export-date partitions: one per landing `dt=` folder date, up to yesterday (Asia/Shanghai)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from dagster import AssetExecutionContext, DailyPartitionsDefinition
+
+from orchestration.landing.contract import REPORTING_TIME_ZONE
+
+
+def export_date_partitions(first_export_date: date) -> DailyPartitionsDefinition:
+    """Daily partitions from the first export date to yesterday: today's export is not complete
+    yet, and the daily schedule loads the last complete partition."""
+    return DailyPartitionsDefinition(
+        start_date=first_export_date.isoformat(), timezone=REPORTING_TIME_ZONE
+    )
+
+
+def export_dates_of(context: AssetExecutionContext) -> tuple[date, date]:
+    """The inclusive export dates of the run's partition window (a time window's end is open)."""
+    window = context.partition_time_window
+    return window.start.date(), (window.end - timedelta(days=1)).date()

@@ -1,0 +1,38 @@
+"""The published copy as a Dagster asset (the copying itself is orchestration.warehouse.publish)."""
+
+from collections.abc import Sequence
+
+from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, asset
+from dagster_duckdb import DuckDBResource
+
+from orchestration.defs.resources import PublishedMarts
+from orchestration.settings import WAREHOUSE_POOL
+from orchestration.warehouse.publish import PUBLISHED_SCHEMA, publish_marts
+
+
+def mart_keys(dbt_assets: Sequence[AssetsDefinition]) -> list[AssetKey]:
+    """Every dbt model in the marts schema, from the dbt assets (so from the manifest)."""
+    keys = {key for assets in dbt_assets for key in assets.keys if key.path[0] == PUBLISHED_SCHEMA}
+    return sorted(keys, key=lambda key: key.to_user_string())
+
+
+def build_published_asset(marts: list[AssetKey]) -> AssetsDefinition:
+    @asset(
+        key=["published", "marts"],
+        deps=marts,
+        pool=WAREHOUSE_POOL,
+        group_name="published",
+        kinds={"duckdb"},
+        description="A read-only copy of the marts schema for BI users (no raw or personal data).",
+    )
+    def published_marts(
+        context: AssetExecutionContext, warehouse: DuckDBResource, published: PublishedMarts
+    ) -> MaterializeResult:
+        with warehouse.get_connection() as conn:
+            rows = publish_marts(conn, published.path)
+        context.log.info(f"published {len(rows)} marts to {published.path}")
+        metadata: dict[str, object] = {"path": str(published.path), "tables": len(rows)}
+        metadata.update({f"rows.{table}": count for table, count in rows.items()})
+        return MaterializeResult(metadata=metadata)
+
+    return published_marts

@@ -1,0 +1,46 @@
+"""Dagster resources, all built from one `Settings` value."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dagster import ConfigurableResource
+from dagster_dbt import DbtCliResource
+from dagster_duckdb import DuckDBResource
+
+from orchestration.defs.dbt.project import dbt_project
+from orchestration.settings import Settings
+
+
+class LandingZone(ConfigurableResource):
+    """The landing root (`<root>/<source>/dt=YYYY-MM-DD/*`) and its ingestion quality bar."""
+
+    root: str
+    # An ingestion asset check fails when more than this share of a partition's rows is rejected.
+    max_reject_ratio: float = 0.01
+
+    @property
+    def path(self) -> Path:
+        return Path(self.root)
+
+
+class PublishedMarts(ConfigurableResource):
+    """Where the read-only copy of the marts for BI users is published."""
+
+    root: str
+
+    @property
+    def path(self) -> Path:
+        return Path(self.root)
+
+
+def build_resources(settings: Settings) -> dict[str, object]:
+    """The resources every code path (UI, schedule, CLI, tests) runs with."""
+    return {
+        "warehouse": DuckDBResource(
+            database=str(settings.warehouse_path), connection_config=settings.duckdb_config()
+        ),
+        "landing": LandingZone(root=str(settings.landing_root)),
+        "published": PublishedMarts(root=str(settings.published_path)),
+        "dbt": DbtCliResource(project_dir=dbt_project),
+    }

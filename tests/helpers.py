@@ -1,0 +1,97 @@
+"""What tests share besides fixtures: running the project's commands, querying DuckDB files, and
+writing small landing files. Test modules import from here, never from conftest.py or each other."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+BIN_DIR = Path(sys.executable).parent
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+
+# A small simulated platform over the 616 festival and a month boundary (June → July 2021).
+E2E_START = date(2021, 6, 10)
+E2E_DAYS = 22
+E2E_SEED = 11
+E2E_SCALE = 0.08
+
+# One valid row of each source the loader tests write, as text.
+VALID_ORDER = {
+    "order_id": "007", "buyer_id": "b1", "shop_id": "sh1", "streamer_id": "s1",
+    "session_id": "", "product_id": "p1", "category": "美妆", "quantity": "1",
+    "item_amount": "110.00", "discount_amount": "10.00", "paid_amount": "100.00",
+    "refund_amount": "", "status": "paid", "entry_point": "follow_feed",
+    "created_at": "2021-06-15T20:00:00+08:00", "paid_at": "2021-06-15T20:01:00+08:00",
+    "updated_at": "2021-06-15T20:01:00+08:00",
+}  # fmt: skip
+VALID_SESSION = {
+    "session_id": "sess1", "streamer_id": "s1", "started_at": "2021-06-15T19:00:00+08:00",
+    "ended_at": "2021-06-15T21:00:00+08:00", "viewers": "100", "follower_viewers": "40",
+    "watch_seconds": "36000", "peak_concurrent": "30", "interactions": "500",
+}  # fmt: skip
+
+
+def run_command(args: list[str], **env: str) -> subprocess.CompletedProcess[str]:
+    """Run a command from the project's virtualenv (lcw, dbt, dagster, python) from the
+    repository root and capture its output."""
+    return subprocess.run(
+        [str(BIN_DIR / args[0]), *args[1:]],
+        cwd=REPO_ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+
+
+def lcw(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return run_command(["lcw", *args], **env)
+
+
+def query(database: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(database), read_only=True) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def query_dicts(database: Path, sql: str) -> list[dict]:
+    with duckdb.connect(str(database), read_only=True) as conn:
+        cursor = conn.execute(sql)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def write_csv(path: Path, rows: list[dict[str, str]], encoding: str = "utf-8") -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="", encoding=encoding) as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def build_sample(project: Path, commands: tuple[str, ...] = ("seed", "build")) -> Path:
+    """`dbt <command>` on the hand-checkable sample (seeds/sample) into `project`, a scratch dir
+    holding copies of dbt_project.yml and profiles.yml (so `mf` can run there) and its own
+    target path; returns the sample warehouse (named warehouse.duckdb, like the demo's)."""
+    import shutil
+
+    project.mkdir(parents=True, exist_ok=True)
+    for name in ("dbt_project.yml", "profiles.yml"):
+        shutil.copy(DBT_PROJECT_DIR / name, project / name)
+    warehouse = project.parent / "warehouse.duckdb"
+    common = [
+        "--project-dir", str(DBT_PROJECT_DIR),
+        "--profiles-dir", str(DBT_PROJECT_DIR),
+        "--target-path", str(project / "target"),
+        "--vars", f"{{sample_data: true, warehouse_path: '{warehouse}'}}",
+    ]  # fmt: skip
+    for command in commands:
+        result = run_command(["dbt", *command.split(), *common])
+        assert result.returncode == 0, result.stdout[-5000:]
+    return warehouse
