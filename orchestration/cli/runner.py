@@ -33,7 +33,11 @@ from orchestration.defs import build_definitions
 from orchestration.defs.dbt.project import prepare_dbt_manifest
 from orchestration.defs.jobs import BUILD_JOB, INGEST_JOB
 from orchestration.landing.contract import REPORTING_TIME_ZONE, SOURCES
-from orchestration.landing.discovery import invalid_partition_folders, list_partitions
+from orchestration.landing.discovery import (
+    first_export_date,
+    invalid_partition_folders,
+    list_partitions,
+)
 from orchestration.settings import REPO_ROOT, Settings
 from orchestration.warehouse.queries import load_counts
 
@@ -215,12 +219,9 @@ def run_pipeline(
     began = time.monotonic()
     if not settings.landing_root.is_dir():
         raise PipelineError(f"landing directory {settings.landing_root} does not exist")
-    # `lcw run` honours the landing zone's own earliest date: data from any year loads.
-    earliest = min(
-        (dt for source in SOURCES for dt in list_partitions(settings.landing_root, source)),
-        default=settings.first_export_date,
+    settings = settings.with_changes(
+        first_export_date=first_export_date(settings.landing_root, settings.first_export_date)
     )
-    settings = settings.with_changes(first_export_date=min(earliest, settings.first_export_date))
     first_dt, last_dt, warnings = plan_range(settings, start, end, progress)
     if first_dt > last_dt:
         raise PipelineError(f"no complete export date in the range (last is {last_dt})")

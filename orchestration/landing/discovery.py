@@ -52,3 +52,10 @@ def partition_files(landing_root: Path, source: str, dt: date) -> list[Path]:
 def landing_export_dates(landing_root: Path) -> list[date]:
     """Every export date that has a partition folder in any source."""
     return sorted({dt for source in SOURCES for dt in list_partitions(landing_root, source)})
+
+
+def first_export_date(landing_root: Path, configured: date) -> date:
+    """The first export date the partitions start at: the configured one, or the landing zone's
+    own earliest `dt=` folder when that is earlier (so data from any year loads)."""
+    found = landing_export_dates(landing_root)
+    return min(found[0], configured) if found else configured

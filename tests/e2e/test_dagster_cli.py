@@ -45,7 +45,7 @@ def test_materialize_partition_through_dagster_cli_then_again_in_process(
         Settings(warehouse_path=warehouse, landing_root=simulated_landing)
     )
     orders_asset = in_process.resolve_assets_def(AssetKey(["raw", "orders"]))
-    resources = {k: v for k, v in in_process.resources.items() if k in ("warehouse", "landing")}
-    outcome = materialize([orders_asset], partition_key=partition, resources=resources)
+    # The asset comes with the definitions' resources bound.
+    outcome = materialize([orders_asset], partition_key=partition)
     assert outcome.success
     assert query(warehouse, sql) == first

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import date
 from pathlib import Path
 
@@ -153,3 +154,19 @@ def test_the_first_export_date_is_a_setting(dbt_manifest: Path, tmp_path: Path) 
     settings = Settings(warehouse_path=tmp_path / "w.duckdb", first_export_date=date(1997, 1, 1))
     job = build_definitions(settings).resolve_job_def("ingest_landing")
     assert job.partitions_def.get_first_partition_key() == "1997-01-01"
+
+
+def test_lcw_and_dagster_dev_share_the_project_instance(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without DAGSTER_HOME, `lcw` and `dagster dev` started from the repository root (which
+    reads dagster.yaml there) keep runs in the same storage: what one writes the other reads."""
+    from orchestration.cli.runner import project_instance
+
+    monkeypatch.delenv("DAGSTER_HOME")
+    monkeypatch.chdir(REPO_ROOT)
+    marker = f"probe-{os.getpid()}"
+    with project_instance() as cli, DagsterInstance.from_config(str(REPO_ROOT)) as ui:
+        cli.add_dynamic_partitions("lcw_shared_instance_probe", [marker])
+        try:
+            assert marker in ui.get_dynamic_partitions("lcw_shared_instance_probe")
+        finally:
+            cli.delete_dynamic_partition("lcw_shared_instance_probe", marker)

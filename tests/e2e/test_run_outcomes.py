@@ -1,0 +1,57 @@
+"""What `lcw run` tells a data engineer: data from any year loads, folders it will not load are
+named, a blocking check stops the publish, and the Dagster instance records every run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dagster import AssetKey, DagsterInstance, DagsterRunStatus
+from helpers import VALID_ORDER, lcw, query, write_csv
+
+from orchestration.settings import Settings
+
+
+def orders_landing(root: Path, dates: list[str], bad_on_first: int = 0) -> Path:
+    for index, dt in enumerate(dates):
+        day = {k: v.replace("2021-06-15", dt) for k, v in VALID_ORDER.items()}
+        rows = [{**day, "order_id": f"o{index}", "paid_amount": "100.00"}]
+        if index == 0:
+            rows += [{**day, "order_id": f"bad{i}", "status": "?"} for i in range(bad_on_first)]
+        write_csv(root / "orders" / f"dt={dt}" / "orders.csv", rows)
+    return root
+
+
+def test_data_from_1997_loads_and_a_far_future_folder_is_named(
+    tmp_path: Path, isolated_dagster_home: Path
+) -> None:
+    landing = orders_landing(tmp_path / "landing", ["1997-01-01", "1997-01-02"])
+    (landing / "orders" / "dt=2999-01-01").mkdir()
+    warehouse = tmp_path / "w.duckdb"
+    result = lcw("run", "--landing", str(landing), "--warehouse", str(warehouse))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "skipping orders/dt=2999-01-01: export dates after" in result.stdout
+    published = Settings(warehouse_path=warehouse).published_path
+    assert query(published, "select day::varchar, gmv from marts.gmv_daily order by day") == [
+        ("1997-01-01", 100), ("1997-01-02", 100),
+    ]  # fmt: skip
+
+    # The run is in the Dagster instance the UI reads, with the partitions it materialised.
+    with DagsterInstance.from_config(str(isolated_dagster_home)) as instance:
+        runs = instance.get_run_records()
+        assert {r.dagster_run.job_name for r in runs} >= {"ingest_landing", "build_warehouse"}
+        assert all(r.dagster_run.status == DagsterRunStatus.SUCCESS for r in runs[:2])
+        materialized = instance.get_materialized_partitions(AssetKey(["raw", "orders"]))
+    assert {"1997-01-01", "1997-01-02"} <= materialized
+
+
+def test_a_failed_blocking_check_stops_the_run_and_names_the_partition(tmp_path: Path) -> None:
+    # 2 of 3 rows rejected on the first date: 67% against a 1% bar.
+    landing = orders_landing(tmp_path / "landing", ["2021-06-14", "2021-06-15"], bad_on_first=2)
+    warehouse = tmp_path / "w.duckdb"
+    result = lcw("run", "--landing", str(landing), "--warehouse", str(warehouse))
+    assert result.returncode == 1
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("lcw run: error: ingestion failed: checks failed: ")
+    assert "raw/orders:reject_ratio_within_threshold" in line
+    assert "'2021-06-14': 0.6667" in line
+    assert not Settings(warehouse_path=warehouse).published_path.exists()

@@ -1,0 +1,68 @@
+"""One Settings value: defaults in one place, the environment read only when asked, bad values
+refused with the setting named."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from orchestration.settings import REPO_ROOT, Settings, SettingsError
+
+
+def test_defaults_live_in_the_repository(tmp_path: Path) -> None:
+    settings = Settings.from_env({})
+    assert settings.warehouse_path == REPO_ROOT / "data" / "warehouse.duckdb"
+    assert settings.landing_root == REPO_ROOT / "data" / "landing"
+    assert settings.first_export_date == date(2019, 1, 1)
+    assert settings.published_path == REPO_ROOT / "data" / "published" / "live_commerce.duckdb"
+    assert settings.spill_directory == REPO_ROOT / "data" / "warehouse.spill"
+
+
+def test_environment_then_arguments(tmp_path: Path) -> None:
+    environ = {
+        "LCW_WAREHOUSE": str(tmp_path / "env.duckdb"),
+        "LCW_LANDING": str(tmp_path / "env_landing"),
+        "LCW_FIRST_EXPORT_DATE": "1997-01-01",
+        "LCW_DUCKDB_MEMORY_LIMIT": "2GB",
+        "LCW_DUCKDB_MAX_SPILL": "10GB",
+    }
+    settings = Settings.from_env(environ, warehouse_path=tmp_path / "arg.duckdb", landing_root=None)
+    assert settings.warehouse_path == tmp_path / "arg.duckdb"
+    assert settings.landing_root == tmp_path / "env_landing"
+    assert settings.first_export_date == date(1997, 1, 1)
+    assert settings.duckdb_config() == {
+        "memory_limit": "2GB",
+        "temp_directory": str(tmp_path / "arg.spill"),
+        "max_temp_directory_size": "10GB",
+    }
+    assert settings.dbt_vars() == {
+        "warehouse_path": str(tmp_path / "arg.duckdb"),
+        "duckdb_memory_limit": "2GB",
+        "duckdb_temp_directory": str(tmp_path / "arg.spill"),
+        "duckdb_max_temp_directory_size": "10GB",
+    }
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("LCW_DUCKDB_MEMORY_LIMIT", "lots", "LCW_DUCKDB_MEMORY_LIMIT='lots' is not a size"),
+        ("LCW_DUCKDB_MAX_SPILL", "-1GB", "LCW_DUCKDB_MAX_SPILL='-1GB' is not a size"),
+        ("LCW_FIRST_EXPORT_DATE", "1997-13-01", "LCW_FIRST_EXPORT_DATE='1997-13-01' is not a date"),
+        ("LCW_FIRST_EXPORT_DATE", "1989-12-31", "is before 1990-01-01"),
+    ],
+)
+def test_bad_values_name_the_setting(variable: str, value: str, message: str) -> None:
+    with pytest.raises(SettingsError, match=message.replace("(", r"\(")):
+        Settings.from_env({variable: value})
+
+
+def test_settings_are_frozen() -> None:
+    settings = Settings.from_env({})
+    with pytest.raises(AttributeError):
+        settings.warehouse_path = Path("/elsewhere")  # type: ignore[misc]
+    assert settings.with_changes(first_export_date=date(2000, 1, 1)).first_export_date == date(
+        2000, 1, 1
+    )
