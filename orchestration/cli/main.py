@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import time
@@ -27,6 +28,21 @@ class UsageError(Exception):
 
 def progress(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message} ...", flush=True)
+
+
+class ProgressHandler(logging.Handler):
+    """Prints the pipeline's progress records (logger `lcw.progress`) as progress lines."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        print(f"[{time.strftime('%H:%M:%S')}]   {record.getMessage()}", flush=True)
+
+
+def show_progress() -> None:
+    log = logging.getLogger("lcw.progress")
+    log.setLevel(logging.INFO)
+    log.propagate = False
+    if not any(isinstance(handler, ProgressHandler) for handler in log.handlers):
+        log.addHandler(ProgressHandler())
 
 
 def cmd_simulate(args: argparse.Namespace) -> None:
@@ -161,6 +177,8 @@ def main(argv: list[str] | None = None) -> int:
         [str(Path(sys.executable).parent), os.environ.get("PATH", "")]
     )
     from orchestration.cli.runner import PipelineError
+
+    show_progress()
 
     try:
         if args.command == "simulate":

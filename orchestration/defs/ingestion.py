@@ -23,6 +23,7 @@ from dagster import (
 )
 from dagster_duckdb import DuckDBResource
 
+from orchestration.defs.progress import is_milestone, progress_log
 from orchestration.defs.resources import LandingZone
 from orchestration.landing.contract import SOURCES
 from orchestration.landing.loader import LoadResult, load_partition, trailing_average_loaded
@@ -105,7 +106,7 @@ def build_ingestion_asset(source_name: str, partitions: PartitionsDefinition) ->
         loads: list[LoadResult] = []
         dropped: dict[str, str] = {}
         with warehouse.get_connection() as conn:
-            for partition_key in context.partition_keys:
+            for done, partition_key in enumerate(context.partition_keys, start=1):
                 dt = date.fromisoformat(partition_key)
                 baseline = trailing_average_loaded(conn, source_name, dt)
                 result = load_partition(conn, landing.path, source_name, dt)
@@ -121,6 +122,11 @@ def build_ingestion_asset(source_name: str, partitions: PartitionsDefinition) ->
                         f"{source_name} dt={partition_key}: read {result.rows_read}, "
                         f"loaded {result.rows_loaded}, rejected {result.rows_rejected}"
                         + (f" {result.reject_reasons}" if result.reject_reasons else "")
+                    )
+                if is_milestone(done, len(context.partition_keys)):
+                    progress_log.info(
+                        f"{source_name}: {done}/{len(context.partition_keys)} export dates "
+                        f"(to {partition_key}), {sum(r.rows_loaded for r in loads):,} rows loaded"
                     )
         without_files = [r.partition_dt.isoformat() for r in loads if not r.files]
         if without_files:

@@ -12,12 +12,20 @@ from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetsDefinition, BackfillPolicy, PartitionsDefinition
+from dagster import (
+    AssetExecutionContext,
+    AssetMaterialization,
+    AssetsDefinition,
+    BackfillPolicy,
+    Output,
+    PartitionsDefinition,
+)
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from orchestration.defs.dbt.project import dbt_project
 from orchestration.defs.dbt.translator import warehouse_translator
 from orchestration.defs.partitions import export_dates_of
+from orchestration.defs.progress import is_milestone, progress_log
 from orchestration.settings import WAREHOUSE_POOL, Settings
 
 PARTITIONED_SELECTION = "tag:partitioned"
@@ -45,6 +53,18 @@ def export_window_env(export_dates: tuple[date, date]) -> Iterator[None]:
                 os.environ[name] = value
 
 
+def with_progress(events: Iterator[Any], models: int) -> Iterator[Any]:
+    """dbt's events, passed through, with a progress line at about every tenth model built."""
+    built = 0
+    for event in events:
+        if isinstance(event, Output | AssetMaterialization):
+            built += 1
+            if is_milestone(built, models):
+                name = event.asset_key.path[-1] if event.asset_key else event.output_name
+                progress_log.info(f"dbt: {built}/{models} models and seeds built ({name})")
+        yield event
+
+
 def build_dbt_assets(
     settings: Settings, partitions: PartitionsDefinition
 ) -> tuple[AssetsDefinition, AssetsDefinition]:
@@ -65,7 +85,7 @@ def build_dbt_assets(
     def partitioned(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
         with export_window_env(export_dates_of(context)):
             invocation = dbt.cli(build_args, context=context)
-        yield from invocation.stream()
+        yield from with_progress(invocation.stream(), len(context.selected_asset_keys))
 
     @dbt_assets(
         manifest=dbt_project.manifest_path,
@@ -76,6 +96,7 @@ def build_dbt_assets(
         name="warehouse_dbt",
     )
     def unpartitioned(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
-        yield from dbt.cli(build_args, context=context).stream()
+        invocation = dbt.cli(build_args, context=context)
+        yield from with_progress(invocation.stream(), len(context.selected_asset_keys))
 
     return partitioned, unpartitioned
