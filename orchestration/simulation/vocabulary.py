@@ -42,7 +42,6 @@ def columns(source: str) -> tuple[str, ...]:
 
 ORDER_STATUS = _enum("orders", "status")
 ENTRY_POINT = _enum("orders", "entry_point")
-FOLLOW_EVENT = _enum("follows", "event_type")
 TRUST_CARD_RIGHT = _enum("trust_card_events", "right")
 ACTION_TYPE = _enum("enforcement_actions", "action_type")
 REASON = _enum("enforcement_actions", "reason")

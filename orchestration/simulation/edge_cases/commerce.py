@@ -21,6 +21,7 @@ from orchestration.simulation.edge_cases.sessions import Session
 from orchestration.simulation.edge_cases.trust_card import TrustEvent
 from orchestration.simulation.edge_cases.world import Buyer, Product, Streamer, World
 
+# daily volumes, multiplied by `scale`
 SHORT_VIDEO_ORDERS_PER_DAY = 60
 SHOP_ORDERS_PER_DAY = 110
 FOLLOWS_PER_DAY = 140

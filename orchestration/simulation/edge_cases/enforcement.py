@@ -17,6 +17,7 @@ from orchestration.simulation.edge_cases.draws import (
 from orchestration.simulation.edge_cases.sessions import Session
 from orchestration.simulation.edge_cases.world import World
 
+# daily volumes, multiplied by `scale`
 BRUSHING_PER_DAY = 150
 REPORTS_PER_DAY = 25
 _REASONS = {"false_advertising": 50, "counterfeit": 20, "private_order": 15, "other": 15}

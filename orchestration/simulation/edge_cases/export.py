@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
+from typing import TypeVar
 
 from orchestration.simulation.edge_cases.commerce import FollowEvent, Version
 from orchestration.simulation.edge_cases.enforcement import Action
@@ -15,9 +17,8 @@ from orchestration.simulation.vocabulary import arrow_schema, columns
 from orchestration.simulation.writer import RowsFile, money_text
 
 BEIJING = timezone(timedelta(hours=8))
-
-
 ORDERS_SCHEMA = arrow_schema("orders")
+T = TypeVar("T")
 
 
 def iso(ts: datetime) -> str:
@@ -99,6 +100,25 @@ def action_text_row(action_id: str, a: Action) -> list[str]:
     ]
 
 
+def follow_row(event_id: str, e: FollowEvent) -> list[str]:
+    at = e.at.isoformat(sep=" ", timespec="seconds") if e.naive else iso(e.at)
+    return [event_id, e.follower_id, e.streamer_id, e.event_type, at]
+
+
+def session_row(s: Session) -> list[str]:
+    return [
+        s.session_id,
+        s.streamer.streamer_id,
+        iso(s.started_at),
+        iso(s.ended_at),
+        str(s.viewers),
+        str(s.follower_viewers),
+        str(s.watch_seconds),
+        str(s.peak_concurrent),
+        str(s.interactions),
+    ]
+
+
 def render_files(
     start: date,
     days: int,
@@ -109,20 +129,27 @@ def render_files(
     trust: list[TrustEvent],
     actions: list[Action],
 ) -> dict[tuple[str, int], list[RowsFile]]:
-    """Group records by (source, export-day index); records dated before start go to day 0."""
+    """Group records by (source, export-day index); records dated before start go to day 0.
 
-    def day_of(ts: datetime) -> int | None:
-        i = max(0, (ts.date() - start).days)
-        return i if i < days else None
-
+    Each source has its own file format, so that one run exercises all of them; orders
+    alternate between a Parquet and a CSV file of the same partition.
+    """
     files: dict[tuple[str, int], list[RowsFile]] = defaultdict(list)
 
-    order_days: dict[int, list[Version]] = defaultdict(list)
-    for v in versions:
-        i = day_of(v.updated_at)
-        if i is not None:
-            order_days[i].append(v)
-    for i, rows in sorted(order_days.items()):
+    def by_day(dated: Iterable[tuple[datetime, T]]) -> dict[int, list[T]]:
+        """Items keyed by the export-day index of their time; those after the range dropped."""
+        out: dict[int, list[T]] = defaultdict(list)
+        for at, item in dated:
+            i = max(0, (at.date() - start).days)
+            if i < days:
+                out[i].append(item)
+        return out
+
+    def add(source: str, name: str, rows_by_day: dict[int, list[list[str]]]) -> None:
+        for i, rows in rows_by_day.items():
+            files[(source, i)].append(RowsFile(name, columns(source), rows))
+
+    for i, rows in sorted(by_day((v.updated_at, v) for v in versions).items()):
         rows.sort(key=lambda v: (v.updated_at, v.order.order_id))
         in_parquet, in_csv = rows[0::2], rows[1::2]
         parquet = [order_parquet_row(v) for v in in_parquet]
@@ -133,59 +160,27 @@ def render_files(
             text = [order_text_row(v) for v in in_csv]
             files[("orders", i)].append(RowsFile("part-1.csv", columns("orders"), text))
 
-    follow_days: dict[int, list[list[str]]] = defaultdict(list)
     ordered = sorted(follows, key=lambda e: e.at)  # stable: ties keep generation order
-    for n, e in enumerate(ordered, 1):
-        i = day_of(e.at)
-        if i is not None:
-            at = e.at.isoformat(sep=" ", timespec="seconds") if e.naive else iso(e.at)
-            follow_days[i].append([f"f{n:08d}", e.follower_id, e.streamer_id, e.event_type, at])
-    for i, rows in follow_days.items():
-        files[("follows", i)].append(RowsFile("follows.jsonl", columns("follows"), rows))
-
-    session_days: dict[int, list[list[str]]] = defaultdict(list)
-    for s in sessions:
-        i = day_of(s.ended_at)
-        if i is not None:
-            session_days[i].append(
-                [
-                    s.session_id,
-                    s.streamer.streamer_id,
-                    iso(s.started_at),
-                    iso(s.ended_at),
-                    str(s.viewers),
-                    str(s.follower_viewers),
-                    str(s.watch_seconds),
-                    str(s.peak_concurrent),
-                    str(s.interactions),
-                ]
-            )
-    for i, rows in session_days.items():
-        file = RowsFile("sessions.csv", columns("livestream_sessions"), rows)
-        files[("livestream_sessions", i)].append(file)
-
-    for i, snapshot in enumerate(snapshots):
-        rows = [
+    follow_rows = ((e.at, follow_row(f"f{n:08d}", e)) for n, e in enumerate(ordered, 1))
+    add("follows", "follows.jsonl", by_day(follow_rows))
+    add(
+        "livestream_sessions",
+        "sessions.csv",
+        by_day((s.ended_at, session_row(s)) for s in sessions),
+    )
+    snapshot_rows = {
+        i: [
             [st.streamer_id, st.shop_id or "", st.category, str(count), iso(st.created_at)]
             for st, count in snapshot
         ]
-        files[("streamers", i)].append(RowsFile("streamers.csv.gz", columns("streamers"), rows))
-
-    trust_days: dict[int, list[list[str]]] = defaultdict(list)
-    for n, t in enumerate(trust, 1):
-        i = day_of(t.at)
-        if i is not None:
-            trust_days[i].append([f"tc{n:06d}", t.shop_id, t.right, t.event_type, iso(t.at)])
-    for i, rows in trust_days.items():
-        file = RowsFile("events.jsonl.gz", columns("trust_card_events"), rows)
-        files[("trust_card_events", i)].append(file)
-
-    action_days: dict[int, list[list[str]]] = defaultdict(list)
-    for n, a in enumerate(actions, 1):
-        i = day_of(a.at)
-        if i is not None:
-            action_days[i].append(action_text_row(f"act{n:08d}", a))
-    for i, rows in action_days.items():
-        file = RowsFile("actions.csv", columns("enforcement_actions"), rows)
-        files[("enforcement_actions", i)].append(file)
+        for i, snapshot in enumerate(snapshots)
+    }
+    add("streamers", "streamers.csv.gz", snapshot_rows)
+    trust_rows = (
+        (t.at, [f"tc{n:06d}", t.shop_id, t.right, t.event_type, iso(t.at)])
+        for n, t in enumerate(trust, 1)
+    )
+    add("trust_card_events", "events.jsonl.gz", by_day(trust_rows))
+    action_rows = ((a.at, action_text_row(f"act{n:08d}", a)) for n, a in enumerate(actions, 1))
+    add("enforcement_actions", "actions.csv", by_day(action_rows))
     return files

@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 from orchestration.simulation.edge_cases.draws import DAY, festival_multiplier
 from orchestration.simulation.edge_cases.world import Streamer, World
 
-LIVE_ORDERS_PER_DAY = 290
+LIVE_ORDERS_PER_DAY = 290  # multiplied by `scale`, like every daily volume
 # live sessions start between 10:00 and 23:59, mostly in the evening
 SESSION_HOUR_WEIGHTS = (0,) * 10 + (2, 2, 2, 3, 3, 3, 2, 2, 4, 8, 10, 9, 6, 3)
 

@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta
 from orchestration.simulation.edge_cases.draws import cumulative, square
 from orchestration.simulation.vocabulary import CATEGORY
 
+# World size: fixed, except the number of buyers, which `scale` multiplies.
 N_SHOPS = 110
 N_SHOP_OWNERS = 100  # streamers with their own shop; the remaining streamers only distribute
 BUYERS = 6000
