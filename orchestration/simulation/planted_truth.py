@@ -1,7 +1,7 @@
 """Does the warehouse recover what the calibrated simulator planted?
 
 `recovery_checks(manifest, published)` compares the published marts with the manifest that
-`platform_simulator.simulate_platform` wrote beside the landing files. Counts the simulator fixed
+`calibrated.simulate_platform` wrote beside the landing files. Counts the simulator fixed
 (buyers, returning buyers, repurchase orders, GMV) must match exactly; rates it drew at random
 must lie within four standard errors of the planted probability. The planted-truth test asserts
 every check; the scale benchmark prints them.
