@@ -26,6 +26,12 @@ from dagster_duckdb import DuckDBResource
 from orchestration.defs.progress import is_milestone, progress_log
 from orchestration.defs.resources import LandingZone
 from orchestration.landing.contract import SOURCES
+from orchestration.landing.fingerprints import (
+    loaded_fingerprints,
+    partition_fingerprint,
+    previous_load,
+    record_fingerprint,
+)
 from orchestration.landing.loader import LoadResult, load_partition, trailing_average_loaded
 from orchestration.settings import WAREHOUSE_POOL
 
@@ -105,11 +111,23 @@ def build_ingestion_asset(source_name: str, partitions: PartitionsDefinition) ->
     ) -> MaterializeResult:
         loads: list[LoadResult] = []
         dropped: dict[str, str] = {}
+        unchanged = 0
         with warehouse.get_connection() as conn:
-            for done, partition_key in enumerate(context.partition_keys, start=1):
+            keys = context.partition_keys
+            first, last = date.fromisoformat(keys[0]), date.fromisoformat(keys[-1])
+            loaded = loaded_fingerprints(conn, source_name, first, last)
+            for done, partition_key in enumerate(keys, start=1):
                 dt = date.fromisoformat(partition_key)
                 baseline = trailing_average_loaded(conn, source_name, dt)
-                result = load_partition(conn, landing.path, source_name, dt)
+                fingerprint = partition_fingerprint(landing.path, source_name, dt)
+                # A partition whose files are exactly as when it was last loaded is not read
+                # again: its counts are the audited ones.
+                result = loaded.get(dt) == fingerprint and previous_load(conn, source_name, dt)
+                if not result:
+                    result = load_partition(conn, landing.path, source_name, dt)
+                    record_fingerprint(conn, source_name, dt, fingerprint)
+                else:
+                    unchanged += 1
                 loads.append(result)
                 if (
                     baseline is not None
@@ -150,6 +168,7 @@ def build_ingestion_asset(source_name: str, partitions: PartitionsDefinition) ->
             metadata={
                 **totals,
                 "partitions_without_files": len(without_files),
+                "partitions_unchanged": unchanged,
                 "dates_without_files": MetadataValue.json(without_files[:100]),
                 "reject_ratio": reject_ratio,
                 "reject_reasons": MetadataValue.json(reasons),
