@@ -406,7 +406,8 @@ def test_one_unquoted_comma_costs_one_row_not_the_file(conn, tmp_path) -> None:
     text = csv_text(rows).splitlines()
     text[50] = text[50].replace("美妆", "美妆,口红")  # row 50: one field too many
     text[70] = text[70].rsplit(",", 1)[0]  # row 70: one field too few
-    (partition_dir(tmp_path, "orders") / "a.csv").write_text("\r\n".join(text) + "\r\n")
+    # CRLF line ends and trailing blank lines (no records) as well
+    (partition_dir(tmp_path, "orders") / "a.csv").write_text("\r\n".join(text) + "\r\n\r\n\r\n")
     gz = csv_text(orders(3)).replace("o2,", '"o2"x,', 1)  # row 2: broken quoting
     (partition_dir(tmp_path, "orders") / "b.csv.gz").write_bytes(gzip.compress(gz.encode()))
     result = load(conn, tmp_path, "orders")

@@ -853,7 +853,7 @@ def _split_csv(
     truncated = False
     with open(clean, "w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
-        writer.writerow([*columns.names, "__row"])
+        writer.writerow([*columns.names, ROW_COLUMN])
         number = -1  # the header is row 0
         while True:
             try:
@@ -869,6 +869,8 @@ def _split_csv(
             except (EOFError, zlib.error, OSError) as error:
                 truncated = _broken_stream(bad, error, read_any=number >= 0)
                 break
+            if not fields:
+                continue  # a blank line is no record (DuckDB skips it on the hot path too)
             number += 1
             if number == 0:
                 continue
