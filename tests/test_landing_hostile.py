@@ -479,12 +479,17 @@ def test_nul_characters_are_rejected(conn, tmp_path) -> None:
     (folder / "b.jsonl").write_text(jsonl_text(escaped))
     raw_nul = json.dumps(VALID_FOLLOW).replace('"e1"', '"e\x004"')
     (folder / "c.jsonl").write_text(json.dumps(VALID_FOLLOW) + "\n" + raw_nul + "\n")
+    # A NUL in the first record of a UTF-8 file is that record's reject, not the file's.
+    (folder / "d.jsonl").write_text(raw_nul + "\n" + json.dumps(VALID_FOLLOW) + "\n")
+    (folder / "e.csv").write_text(csv_text([rows[1], rows[0]]))
     result = load(conn, tmp_path, "follows")
-    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (6, 3, 3)
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (10, 5, 5)
     assert rejects(conn) == [
         ("a.csv", 2, "nul_byte"),
         ("b.jsonl", 2, "nul_byte"),
         ("c.jsonl", 2, "nul_byte"),
+        ("d.jsonl", 1, "nul_byte"),
+        ("e.csv", 1, "nul_byte"),
     ]
     assert conn.execute("select count(*) from raw.follows where contains(event_id, chr(0))")\
         .fetchone()[0] == 0  # fmt: skip

@@ -259,9 +259,8 @@ def _encoding_problem(head: bytes, complete: bool) -> str | None:
     for bom, name in TEXT_BOMS:
         if head.startswith(bom):
             return f"it starts with a {name.upper()} byte-order mark"
-    first_line = head.split(b"\n", 1)[0]
-    if b"\x00" in first_line:
-        return "its first line holds NUL bytes (UTF-16 or UTF-32 without a byte-order mark?)"
+    if _looks_like_utf16_or_32(head):
+        return "every other byte of its first line is NUL (UTF-16 or UTF-32 without a BOM?)"
     try:
         codecs.getincrementaldecoder("utf-8")().decode(head, final=complete)
     except UnicodeDecodeError as error:
@@ -274,10 +273,16 @@ def _guess_text(raw: bytes) -> str:
     for bom, name in TEXT_BOMS:
         if raw.startswith(bom):
             return raw.decode(name, errors="replace")
-    first_line = raw.split(b"\n", 1)[0]
-    if first_line.count(b"\x00") * 2 >= len(first_line) > 0:
+    if _looks_like_utf16_or_32(raw):
         return raw.decode("utf-16-le" if raw[1:2] == b"\x00" else "utf-16-be", errors="replace")
     return raw.decode("latin-1")
+
+
+def _looks_like_utf16_or_32(head: bytes) -> bool:
+    """ASCII text in UTF-16 or UTF-32 is mostly NUL bytes; UTF-8 text with a stray NUL is not
+    (that NUL is the row's reject, `nul_byte`)."""
+    first_line = head.split(b"\n", 1)[0]
+    return len(first_line) > 0 and first_line.count(b"\x00") * 3 >= len(first_line)
 
 
 def _utf8_lines(path: Path) -> Iterator[str]:
