@@ -210,10 +210,9 @@ def _match_columns(source: Source, given: list[str]) -> _Columns:
     return _Columns(tuple(names), tuple(dict.fromkeys(duplicates)), frozenset(personal))
 
 
-def _raw_record_sql(columns: _Columns | tuple[str, ...], personal: frozenset[str]) -> str:
+def _raw_record_sql(names: tuple[str, ...], personal: frozenset[str]) -> str:
     """The raw record of a row of `_file` as JSON text, kept with a rejected row, personal data
     masked. Computed only for rejected rows: serialising every row tripled the cost of reading."""
-    names = columns.names if isinstance(columns, _Columns) else columns
     parts = []
     for name in names:
         ident = quote_ident(name)
@@ -260,7 +259,7 @@ def _encoding_problem(head: bytes, complete: bool) -> str | None:
         if head.startswith(bom):
             return f"it starts with a {name.upper()} byte-order mark"
     if _looks_like_utf16_or_32(head):
-        return "every other byte of its first line is NUL (UTF-16 or UTF-32 without a BOM?)"
+        return "most bytes of its first line are NUL (UTF-16 or UTF-32 without a BOM?)"
     try:
         codecs.getincrementaldecoder("utf-8")().decode(head, final=complete)
     except UnicodeDecodeError as error:
@@ -300,9 +299,9 @@ def _utf8_lines(path: Path) -> Iterator[str]:
 # SQL for one file
 
 
-def _csv_scan(path: Path, columns: _Columns) -> str:
+def _csv_scan(path: Path, names: tuple[str, ...]) -> str:
     """CSV with the contract's dialect, read as text: never sniffed, nothing guessed."""
-    spec = ", ".join(f"{quote_literal(n)}: 'VARCHAR'" for n in columns.names)
+    spec = ", ".join(f"{quote_literal(n)}: 'VARCHAR'" for n in names)
     return (
         f"read_csv({quote_literal(str(path))}, header = true, auto_detect = false, "
         f"columns = {{{spec}}}, delim = ',', quote = '\"', escape = '\"', "
@@ -382,10 +381,7 @@ def _typed_sql(column: Column, text: str) -> str:
             f"THEN TRY_CAST(TRY_CAST(trim({text}) AS DECIMAL(38, 2)) AS BIGINT) END"
         )
     if column.kind == "money":
-        money = f"m_{column.name}"
-        if column.maximum is not None:
-            return f"CASE WHEN {money} <= {column.maximum} THEN {money} END"
-        return f"TRY_CAST({money} AS DECIMAL(18, 2))"
+        return f"CASE WHEN m_{column.name} <= {_money_maximum(column)} THEN m_{column.name} END"
     if column.kind == "timestamp":
         # A value without an offset is read in the session time zone, Asia/Shanghai.
         return (
@@ -393,6 +389,11 @@ def _typed_sql(column: Column, text: str) -> str:
             f"THEN TRY_CAST(trim({text}) AS TIMESTAMPTZ) END"
         )
     raise ValueError(column.kind)
+
+
+def _money_maximum(column: Column) -> str:
+    """The largest amount a money column takes: its bound, at most what DECIMAL(18,2) holds."""
+    return str(column.maximum) if column.maximum is not None else "9999999999999999.99"
 
 
 # Timestamps outside this range are rejected as implausible (a year-0001 or 9999 placeholder).
@@ -439,8 +440,10 @@ def _reject_reason_cases(source: Source) -> list[tuple[str, str, str]]:
             )
         elif c.kind in ("integer", "timestamp"):
             case(f"{present} AND {typed} IS NULL", "invalid", f"is not a valid {c.kind}")
-        if c.kind == "money" and c.maximum is not None:
-            case(f"m_{c.name} > {c.maximum}", "out_of_range", f"is above {c.maximum:,} yuan")
+        if c.kind == "money":
+            maximum = _money_maximum(c)
+            shown = f"{c.maximum:,}" if c.maximum is not None else maximum
+            case(f"m_{c.name} > {maximum}", "out_of_range", f"is above {shown} yuan")
         if c.kind == "timestamp":
             case(
                 f"{typed} < TIMESTAMPTZ '{EARLIEST_TIMESTAMP}' "
@@ -747,7 +750,7 @@ def _reject_duplicates(ctx: _FileContext, relation: str, columns: _Columns, what
     )
     conn.execute(
         "INSERT INTO _rejected SELECT ?, ?, ?, _source_row, 'duplicate_column', ?, "
-        f"{_raw_record_sql(columns, columns.personal)} FROM _file",
+        f"{_raw_record_sql(columns.names, columns.personal)} FROM _file",
         [ctx.source.name, ctx.dt, ctx.relative, message],
     )
     conn.execute("DROP TABLE _file")
@@ -810,13 +813,13 @@ def _stage_csv(ctx: _FileContext, head: bytes) -> _Staged:
     if header is None:
         return _reject_unreadable_file(ctx, ValueError("no header row"))
     columns = _match_columns(ctx.source, header)
-    relation = _relation_sql(_csv_scan(ctx.path, columns))
+    relation = _relation_sql(_csv_scan(ctx.path, columns.names))
     try:
         if columns.duplicates:
             return _Staged(_reject_duplicates(ctx, relation, columns, "header"))
         return _Staged(_finish(ctx, relation, columns.names, columns.personal))
     except duckdb.Error:
-        pass
+        _forget_file(ctx)
     # The cold path: a row DuckDB could not read (wrong number of fields, broken quoting, a
     # stream that ends early). Python reads the rows; the good ones go to DuckDB from a scratch
     # copy that keeps their row numbers.
@@ -828,9 +831,10 @@ def _stage_csv(ctx: _FileContext, head: bytes) -> _Staged:
             return _reject_not_utf8(ctx, str(error))
         except (EOFError, zlib.error, OSError) as error:
             return _reject_unreadable_file(ctx, error)
-        spec = _Columns((*columns.names, ROW_COLUMN), (), columns.personal)
         relation = _relation_sql(
-            _csv_scan(clean, spec), f"f.* EXCLUDE ({quote_ident(ROW_COLUMN)})", ROW_COLUMN
+            _csv_scan(clean, (*columns.names, ROW_COLUMN)),
+            f"f.* EXCLUDE ({quote_ident(ROW_COLUMN)})",
+            ROW_COLUMN,
         )
         try:
             if columns.duplicates:
@@ -938,7 +942,7 @@ def _stage_json_lines(ctx: _FileContext, head: bytes) -> _Staged:
         try:
             return _Staged(_finish(ctx, relation, source.column_names, _personal(source)))
         except duckdb.Error:
-            pass
+            _forget_file(ctx)
     with tempfile.TemporaryDirectory(prefix="lcw-ingest-") as scratch:
         clean = Path(scratch) / "clean.jsonl"
         try:
