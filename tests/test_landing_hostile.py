@@ -618,3 +618,26 @@ def test_personal_data_is_masked_on_every_reject_path(conn, tmp_path) -> None:
     assert {code for _, code, record in raw if record is None} == {
         "json_invalid", "csv_malformed", "file_unreadable", "file_truncated",
     }  # fmt: skip
+
+
+def test_parquet_names_are_matched_past_nested_columns(conn, tmp_path) -> None:
+    # A struct and a list before the contract's columns: the schema walk skips their children.
+    folder = partition_dir(tmp_path, "follows")
+    conn.execute(
+        "copy (select {'a': 1, 'b': {'c': 2}} as Meta, [1, 2] as Tags, 'e1' as Event_Id, "
+        "'b1' as follower_id, 's1' as STREAMER_ID, 'follow' as event_type, "
+        "timestamptz '2021-06-15 10:00:00+08' as event_at) "
+        f"to '{folder / 'a.parquet'}' (format parquet)"
+    )
+    result = load(conn, tmp_path, "follows")
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (1, 1, 0)
+    assert conn.execute("select event_id, streamer_id from raw.follows").fetchone() == ("e1", "s1")
+
+
+def test_every_file_level_reason_code_is_documented() -> None:
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "landing.md").read_text()
+    for code in (
+        "nul_byte", "duplicate_column", "duplicate_key", "csv_malformed", "file_truncated",
+        "<column>_zone_invalid", "<column>_out_of_window", "<column>_out_of_range",
+    ):  # fmt: skip
+        assert f"`{code}`" in docs, code
