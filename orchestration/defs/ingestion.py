@@ -135,6 +135,10 @@ def build_ingestion_asset(source_name: str, partitions: PartitionsDefinition) ->
                     and result.rows_loaded < drop_ratio * baseline
                 ):
                     dropped[partition_key] = f"{result.rows_loaded} rows vs {baseline:.0f} a day"
+                for path in result.empty_files:
+                    context.log.warning(f"{source_name} dt={partition_key}: {path} is empty")
+                for path in result.truncated_files:
+                    context.log.warning(f"{source_name} dt={partition_key}: {path} is truncated")
                 if result.files:
                     context.log.info(
                         f"{source_name} dt={partition_key}: read {result.rows_read}, "
@@ -172,6 +176,11 @@ def build_ingestion_asset(source_name: str, partitions: PartitionsDefinition) ->
                 "dates_without_files": MetadataValue.json(without_files[:100]),
                 "reject_ratio": reject_ratio,
                 "reject_reasons": MetadataValue.json(reasons),
+                # Files that held nothing, or ended early (their recovered rows are counted).
+                "empty_files": MetadataValue.json([f for r in loads for f in r.empty_files]),
+                "truncated_files": MetadataValue.json(
+                    [f for r in loads for f in r.truncated_files]
+                ),
             },
             check_results=[
                 AssetCheckResult(
