@@ -26,5 +26,7 @@ select
     exported_on
 from {{ ref('stg_platform__enforcement_actions') }}
 {% if is_incremental() %}
-where action_id in ({{ keys_in_export_window(ref('stg_platform__enforcement_actions'), 'action_id') }})
+    where action_id in (
+            {{ keys_in_export_window(ref('stg_platform__enforcement_actions'), 'action_id') }}
+        )
 {% endif %}

@@ -22,5 +22,7 @@ select
     exported_on
 from {{ ref('stg_platform__livestream_sessions') }}
 {% if is_incremental() %}
-where session_id in ({{ keys_in_export_window(ref('stg_platform__livestream_sessions'), 'session_id') }})
+    where session_id in (
+            {{ keys_in_export_window(ref('stg_platform__livestream_sessions'), 'session_id') }}
+        )
 {% endif %}

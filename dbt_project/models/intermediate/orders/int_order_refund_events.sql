@@ -18,6 +18,6 @@ select
     order_id,
     updated_at as recorded_at,
     {{ reporting_date('updated_at') }} as recorded_date,
-    cast(refund_amount - coalesce(previous_refund_amount, 0) as decimal(18, 2)) as refund_change
+    {{ money('refund_amount - coalesce(previous_refund_amount, 0)') }} as refund_change
 from versions
 where refund_amount != coalesce(previous_refund_amount, 0)

@@ -16,11 +16,11 @@
 ) }}
 
 {% if is_incremental() %}
-with touched as (
-    {{ keys_in_export_window(ref('stg_platform__orders'), 'order_id') }}
-),
+    with touched as (
+        {{ keys_in_export_window(ref('stg_platform__orders'), 'order_id') }}
+    ),
 {% else %}
-with
+    with
 {% endif %}
 
 versions as (
@@ -32,7 +32,7 @@ versions as (
         ) as version_rank
     from {{ ref('stg_platform__orders') }}
     {% if is_incremental() %}
-    where order_id in (select order_id from touched)
+        where order_id in (select order_id from touched)
     {% endif %}
 )
 
@@ -56,14 +56,13 @@ select
     paid_at is not null as is_counted,
     item_amount,
     discount_amount,
-    cast(item_amount - discount_amount as decimal(18, 2)) as placed_amount,
-    cast(case when paid_at is not null then coalesce(paid_amount, 0) else 0 end as decimal(18, 2))
+    {{ money('item_amount - discount_amount') }} as placed_amount,
+    {{ money('case when paid_at is not null then coalesce(paid_amount, 0) else 0 end') }}
         as gmv,
-    cast(case when paid_at is not null then refund_amount else 0 end as decimal(18, 2))
+    {{ money('case when paid_at is not null then refund_amount else 0 end') }}
         as refund_amount,
-    cast(
-        case when paid_at is not null then coalesce(paid_amount, 0) - refund_amount else 0 end
-        as decimal(18, 2)
-    ) as net_gmv
+    {{ money(
+        'case when paid_at is not null then coalesce(paid_amount, 0) - refund_amount else 0 end'
+    ) }} as net_gmv
 from versions
 where version_rank = 1
