@@ -74,3 +74,39 @@ def query_dicts(warehouse: Path, sql: str) -> list[dict]:
         cursor = conn.execute(sql)
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def dbt_sample_args(warehouse: Path, target_path: Path) -> list[str]:
+    """dbt arguments that build the hand-checkable sample (seeds/sample) into `warehouse`, with
+    their own target path so that the sample's vars never mix with the production manifest."""
+    return [
+        "--project-dir", str(REPO_ROOT / "dbt_project"),
+        "--profiles-dir", str(REPO_ROOT / "dbt_project"),
+        "--target-path", str(target_path),
+        "--vars", f"{{sample_data: true, warehouse_path: '{warehouse}'}}",
+    ]  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def sample_marts_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample seeds built by `dbt seed` + `dbt build` into a fresh warehouse, once per
+    session; its manifest is in the `target` folder beside it. Treat it as read-only."""
+    tmp = tmp_path_factory.mktemp("sample_marts")
+    warehouse = tmp / "warehouse.duckdb"
+    for command in ("seed", "build"):
+        result = run_command(["dbt", command, *dbt_sample_args(warehouse, tmp / "target")])
+        assert result.returncode == 0, result.stdout[-5000:]
+    return warehouse
+
+
+@pytest.fixture(scope="session")
+def published_sample(
+    sample_marts_warehouse: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """The sample's marts published by `publish_marts`, as BI users get them."""
+    from orchestration.warehouse.publish import publish_marts
+
+    published = tmp_path_factory.mktemp("published") / "live_commerce.duckdb"
+    with duckdb.connect(str(sample_marts_warehouse)) as conn:
+        publish_marts(conn, published)
+    return published
