@@ -80,9 +80,7 @@ def test_every_mart_and_column_carries_its_dbt_description(
         for node in manifest["nodes"].values()
         if node["resource_type"] == "model" and node["schema"] == "marts"
     }
-    tables = dict(
-        query(published_sample, "select table_name, comment from duckdb_tables()")
-    )
+    tables = dict(query(published_sample, "select table_name, comment from duckdb_tables()"))
     assert sorted(tables) == sorted(models)
     missing = []
     for name, node in models.items():
