@@ -1,0 +1,32 @@
+"""marts.period_coverage on the sample: counted orders are paid from 2021-06-01 to 2021-07-05."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from conftest import query
+
+
+def test_partial_periods_are_marked(sample_marts_warehouse: Path) -> None:
+    rows = {
+        (grain, start): rest
+        for grain, start, *rest in query(
+            sample_marts_warehouse,
+            """select period_grain, period_start::varchar, period_days, covered_from,
+                      covered_to, covered_days, is_partial
+               from marts.period_coverage""",
+        )
+    }
+    assert sorted(rows) == [
+        ("month", "2021-06-01"), ("month", "2021-07-01"), ("quarter", "2021-04-01"),
+        ("quarter", "2021-07-01"), ("year", "2021-01-01"),
+    ]  # fmt: skip
+    # June is whole: 30 of 30 days.
+    assert rows[("month", "2021-06-01")] == [30, date(2021, 6, 1), date(2021, 6, 30), 30, False]
+    # July: 07-01 .. 07-05 = 5 of 31.
+    assert rows[("month", "2021-07-01")] == [31, date(2021, 7, 1), date(2021, 7, 5), 5, True]
+    # Q2 (91 days) holds June only: 30 days.
+    assert rows[("quarter", "2021-04-01")] == [91, date(2021, 6, 1), date(2021, 6, 30), 30, True]
+    # 2021: 06-01 .. 07-05 = 30 + 5 = 35 of 365 days.
+    assert rows[("year", "2021-01-01")] == [365, date(2021, 6, 1), date(2021, 7, 5), 35, True]
