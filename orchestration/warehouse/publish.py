@@ -10,6 +10,8 @@ What the copy guarantees to BI clients:
   (DBeaver, Metabase and Evidence ship DuckDB 1.x).
 - Every table and column carries its dbt description as a DuckDB comment (`COMMENT ON`): dbt
   writes them into the warehouse (`persist_docs` on the marts) and they are copied here.
+- Beside the marts, two small load-statistics tables (DATA_QUALITY_TABLES) when the warehouse
+  was filled by ingestion.
 - A BI session cannot corrupt it for other readers. A DuckDB session that opens a database file
   read-write and writes keeps its changes in `<file>.wal` until it checkpoints; a session that
   dies leaves the WAL behind, and DuckDB replays whatever WAL sits beside a file into it when
@@ -36,6 +38,43 @@ PUBLISHED_STORAGE_VERSION = "v1.2.0"
 READ_ONLY_MODE = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH  # 0444
 
 
+# Load statistics for BI (the dashboard's data-quality page), aggregated from ingestion's audit
+# tables at publish time: counts and reason codes only, never a rejected row's content. Each is
+# (description, {column: description}, query over the warehouse).
+DATA_QUALITY_TABLES: dict[str, tuple[str, dict[str, str], str]] = {
+    "load_quality_daily": (
+        "Ingestion per landing source and export date (raw.load_audit): files and rows read, "
+        "loaded and rejected; rows_read = rows_loaded + rows_rejected.",
+        {
+            "partition_dt": "Export date of the landing partition (dt=YYYY-MM-DD).",
+            "source": "Landing source (orders, follows, livestream_sessions, ...).",
+            "files": "Files read in the partition.",
+            "rows_read": "Rows read from the files.",
+            "rows_loaded": "Rows that met the landing contract and were loaded into raw.",
+            "rows_rejected": "Rows that broke the contract (quarantined in raw.rejected_rows).",
+            "reject_ratio": "rows_rejected / rows_read; NULL when nothing was read.",
+            "loaded_at": "When the partition was last loaded.",
+        },
+        """SELECT partition_dt, source, files, rows_read, rows_loaded, rows_rejected,
+                  CASE WHEN rows_read > 0 THEN rows_rejected / rows_read END AS reject_ratio,
+                  loaded_at
+           FROM raw.load_audit""",
+    ),
+    "rejected_rows_daily": (
+        "Rejected landing rows per export date, source and reason code (raw.rejected_rows; "
+        "docs/landing.md explains each code). Counts only: no rejected content is published.",
+        {
+            "partition_dt": "Export date of the landing partition.",
+            "source": "Landing source.",
+            "reason_code": "Why the rows were rejected (docs/landing.md).",
+            "rows_rejected": "Rows rejected for that reason.",
+        },
+        """SELECT partition_dt, source, reason_code, count(*) AS rows_rejected
+           FROM raw.rejected_rows GROUP BY partition_dt, source, reason_code""",
+    ),
+}
+
+
 def wal_path(database_path: Path) -> Path:
     """Where DuckDB keeps the write-ahead log of a database file."""
     return database_path.with_name(database_path.name + ".wal")
@@ -56,6 +95,15 @@ def _column_comments(conn: duckdb.DuckDBPyConnection, table: str) -> list[tuple[
         "AND comment IS NOT NULL ORDER BY column_index",
         [PUBLISHED_SCHEMA, table],
     ).fetchall()
+
+
+def _has_load_audit(conn: duckdb.DuckDBPyConnection) -> bool:
+    """Ingestion's audit tables exist (not in a warehouse built from the sample seeds)."""
+    found = conn.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND schema_name = 'raw' AND table_name IN ('load_audit', 'rejected_rows')"
+    ).fetchone()[0]
+    return found == 2
 
 
 def publish_marts(conn: duckdb.DuckDBPyConnection, published_path: Path) -> dict[str, int]:
@@ -86,6 +134,17 @@ def publish_marts(conn: duckdb.DuckDBPyConnection, published_path: Path) -> dict
                     f"IS {quote_literal(column_comment)}"
                 )
             rows[table] = conn.execute(f"SELECT count(*) FROM {target}").fetchone()[0]
+        if _has_load_audit(conn):
+            for table, (comment, column_comments, sql) in DATA_QUALITY_TABLES.items():
+                target = f"{schema}.{quote_ident(table)}"
+                conn.execute(f"CREATE TABLE {target} AS {sql}")
+                conn.execute(f"COMMENT ON TABLE {target} IS {quote_literal(comment)}")
+                for column, column_comment in column_comments.items():
+                    conn.execute(
+                        f"COMMENT ON COLUMN {target}.{quote_ident(column)} "
+                        f"IS {quote_literal(column_comment)}"
+                    )
+                rows[table] = conn.execute(f"SELECT count(*) FROM {target}").fetchone()[0]
         # Everything into the file itself, so that no .wal travels with it.
         conn.execute("CHECKPOINT publishing")
     finally:
