@@ -204,6 +204,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("demo", help="simulate 92 days, run everything, print the headline figures")
     commands.add_parser("prepare", help="parse the dbt project into its manifest")
+
+    dashboard = commands.add_parser("dashboard", help="serve the BI dashboard (read-only)")
+    dashboard.add_argument(
+        "--published",
+        type=Path,
+        default=DEMO_WAREHOUSE.parent / "published" / "live_commerce.duckdb",
+        help="the published copy to read (default: the demo's)",
+    )
+    dashboard.add_argument("--port", type=int, default=8501)
     return parser
 
 
@@ -227,6 +236,10 @@ def main(argv: list[str] | None = None) -> int:
             cmd_demo()
         elif args.command == "prepare":
             cmd_prepare()
+        elif args.command == "dashboard":
+            from orchestration.dashboard import run_dashboard
+
+            return run_dashboard(args.published, args.port)
     except PipelineError as error:
         print(f"lcw {args.command}: error: {error}", file=sys.stderr)
         return 1
