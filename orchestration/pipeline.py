@@ -185,6 +185,14 @@ def headline_figures(published_path: Path) -> dict[str, object]:
         cursor = conn.execute("SELECT * FROM marts.headline_figures")
         names = [d[0] for d in cursor.description]
         row = cursor.fetchone()
-    if row is None:
-        raise PipelineError("marts.headline_figures is empty: no counted orders were loaded")
-    return dict(zip(names, row, strict=True))
+        if row is None:
+            raise PipelineError("marts.headline_figures is empty: no counted orders were loaded")
+        figures = dict(zip(names, row, strict=True))
+        # How much of the repeat-purchase year the data covers (a year of May-July is partial).
+        covered = conn.execute(
+            "SELECT covered_days, period_days FROM marts.period_coverage "
+            "WHERE period_grain = 'year' AND period_start = ?",
+            [figures["repeat_purchase_year_start"]],
+        ).fetchone()
+    figures["repeat_purchase_covered_days"], figures["repeat_purchase_period_days"] = covered
+    return figures

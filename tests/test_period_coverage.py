@@ -30,3 +30,12 @@ def test_partial_periods_are_marked(sample_marts_warehouse: Path) -> None:
     assert rows[("quarter", "2021-04-01")] == [91, date(2021, 6, 1), date(2021, 6, 30), 30, True]
     # 2021: 06-01 .. 07-05 = 30 + 5 = 35 of 365 days.
     assert rows[("year", "2021-01-01")] == [365, date(2021, 6, 1), date(2021, 7, 5), 35, True]
+
+
+def test_the_headline_says_how_much_of_the_year_is_covered(published_sample: Path) -> None:
+    from orchestration.cli import headline_table
+    from orchestration.pipeline import headline_figures
+
+    table = headline_table(headline_figures(published_sample))
+    # 2021 holds 06-01 .. 07-05 only: the rate is 4 / 4 over 35 of the year's 365 days.
+    assert "Repeat-purchase rate (2021, 35 of 365 days)  100.0%  (4 / 4)" in table
