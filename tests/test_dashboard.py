@@ -181,7 +181,8 @@ def test_gmv_filters_equal_fct_orders(
 
 def test_period_filter(published: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     at = open_app(published, monkeypatch)
-    at.sidebar.date_input(key="period").set_value((date(2021, 7, 1), date(2021, 7, 5))).run()
+    [period] = at.sidebar.date_input
+    period.set_value((date(2021, 7, 1), date(2021, 7, 5))).run()
     # July: o7 25.50 + o9 20 + o10 10; placed the same (o7, o9, o10 created in July).
     assert metrics(at)["GMV (paid)"] == "55.50"
     assert metrics(at)["Placed GMV"] == "55.50"
@@ -362,7 +363,14 @@ def test_a_new_publish_shows_without_a_restart(
     at = open_app(path, monkeypatch)
     assert metrics(at)["GMV (paid)"] == "445.50"
     with duckdb.connect(str(copy)) as conn:
+        # The next build: every day's GMV doubled, and one more day (07-06, GMV 1.00) loaded.
         conn.execute("update marts.gmv_daily set gmv = gmv * 2")
+        conn.execute(
+            "insert into marts.gmv_daily values "
+            "('2021-07-06', 1, 1, 1.00, 0, 1.00, 0, 1.00, 1, 1.00, 0)"
+        )
         publish_marts(conn, path)
     at.run()  # the next interaction: same app session, no restart
-    assert metrics(at)["GMV (paid)"] == "891.00"
+    # 445.50 * 2 + 1.00: the period widened to the new last day by itself.
+    assert metrics(at)["GMV (paid)"] == "892.00"
+    assert "paid days loaded: 2021-06-01 .. 2021-07-06" in [c.value for c in at.sidebar.caption]

@@ -49,7 +49,9 @@ def sidebar(published: Path) -> tuple[str, q.Filters]:
         value=(first, last),
         min_value=first,
         max_value=last,
-        key="period",
+        # Keyed by the loaded range: when a new publish brings new days, the period starts again
+        # as everything loaded instead of staying clipped to the old last day.
+        key=f"period {first} {last}",
     )
     # While the user picks the second date, the range has one end only.
     start, end = (period[0], period[-1]) if isinstance(period, tuple | list) else (period, period)
