@@ -8,7 +8,7 @@ with formatting.py; tests/test_dashboard.py checks each page against the marts.
 from __future__ import annotations
 
 import os
-from datetime import timedelta, timezone
+from datetime import date, timedelta, timezone
 from pathlib import Path
 
 import pandas as pd
@@ -66,6 +66,19 @@ def sidebar(published: Path) -> tuple[str, q.Filters]:
         )
     }
     return page, q.Filters(start=start, end=end, **picked)
+
+
+def month_label(day: date) -> str:
+    return f"{day:%Y-%m}"
+
+
+def period_label(grain: str, start: date) -> str:
+    """2020-06, 2020 Q2 or 2020."""
+    if grain == "month":
+        return month_label(start)
+    if grain == "quarter":
+        return f"{start:%Y} Q{(start.month - 1) // 3 + 1}"
+    return f"{start:%Y}"
 
 
 def applies(filters: str) -> None:
@@ -129,16 +142,16 @@ def page_repurchase(published: Path, f: q.Filters) -> None:
     repeat = q.repeat_purchase(published, f, grain)
     returning = q.returning_buyers(published, f)
     cohorts = q.cohort_retention(published, f)
-    cols = st.columns(3)
+    cols = st.columns([2, 1, 1])
     if len(repeat):
         last = repeat.iloc[-1]
         partial = (
-            f" – partial: {int(last.covered_days)} of {int(last.period_days)} days"
+            f", partial: {int(last.covered_days)} of {int(last.period_days)} days"
             if bool(last.is_partial)
             else ""
         )
         cols[0].metric(
-            f"Repeat-purchase rate ({grain} of {last.period_start:%Y-%m-%d}{partial})",
+            f"Repeat-purchase rate ({period_label(grain, last.period_start)}{partial})",
             rate_with_parts(int(last.repeat_buyers), int(last.buyers), last.repeat_purchase_rate),
         )
     if len(returning):
@@ -165,7 +178,7 @@ def page_repurchase(published: Path, f: q.Filters) -> None:
                 cohorts.set_index("cohort_month")["retention_30d"],
             ],
             axis=1,
-        )
+        ).rename(index=str)
     )
     st.dataframe(repeat, hide_index=True)
     st.dataframe(returning, hide_index=True)
@@ -196,7 +209,11 @@ def page_private_domain(published: Path, f: q.Filters) -> None:
         ),
     )
     monthly = q.private_domain(published, f)
-    st.line_chart(monthly, x="month_start", y=["private_domain_share", "repurchase_private_share"])
+    st.line_chart(
+        monthly.assign(month=monthly["month_start"].map(month_label)),
+        x="month",
+        y=["private_domain_share", "repurchase_private_share"],
+    )
     st.dataframe(monthly, hide_index=True)
 
 
@@ -210,7 +227,8 @@ def page_livestream(published: Path, f: q.Filters) -> None:
     cols[2].metric("Watch minutes", f"{totals['watch_minutes']:,.1f}")
     cols[3].metric("Session GMV", money(totals["gmv"]))
     sessions = q.sessions(published, f)
-    st.bar_chart(sessions, x="session_date", y=["viewers", "follower_viewers"])
+    # Followers and the public stack up to the viewers (UV) of each day.
+    st.bar_chart(sessions, x="session_date", y=["follower_viewers", "public_viewers"])
     st.dataframe(sessions, hide_index=True)
     st.subheader("GMV decomposition")
     st.markdown(
@@ -225,8 +243,19 @@ def page_fan_tiers(published: Path, f: q.Filters) -> None:
     applies("period (tiers); shop, category (top streamers)")
     tiers = q.fan_tiers(published, f)
     order = tiers.drop_duplicates("fan_tier").sort_values("fan_tier_order")["fan_tier"].tolist()
-    share = tiers.pivot_table(index="month_start", columns="fan_tier", values="gmv_share")
-    st.bar_chart(share[[t for t in order if t in share.columns]])
+    # Tiers stacked and in the legend in their natural order (fan_tier_order), not by label.
+    st.vega_lite_chart(
+        tiers.assign(month=tiers["month_start"].map(month_label)),
+        {
+            "mark": "bar",
+            "encoding": {
+                "x": {"field": "month", "type": "ordinal", "title": "month"},
+                "y": {"field": "gmv_share", "type": "quantitative", "title": "share of GMV"},
+                "color": {"field": "fan_tier", "type": "nominal", "sort": order},
+                "order": {"field": "fan_tier_order", "type": "quantitative"},
+            },
+        },
+    )
     st.dataframe(tiers, hide_index=True)
     st.subheader("Top streamers by lifetime GMV, with their fan tier")
     st.dataframe(q.top_streamers(published, f), hide_index=True)
@@ -289,7 +318,12 @@ def page_enforcement(published: Path, f: q.Filters) -> None:
         f"{count(h['pinocchio_penalties'])}",
     )
     trend = q.enforcement_monthly(published, f)
-    st.bar_chart(trend, x="month_start", y="actions", color="action_type")
+    st.bar_chart(
+        trend.assign(month=trend["month_start"].map(month_label)),
+        x="month",
+        y="actions",
+        color="action_type",
+    )
     st.subheader("Enforcement beside commerce")
     st.dataframe(q.enforcement_commerce(published, f), hide_index=True)
 

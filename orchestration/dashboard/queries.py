@@ -60,8 +60,15 @@ def rows(published: Path, sql: str, params: list[Any] | None = None) -> list[dic
 
 
 def frame(published: Path, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
+    """A query's rows as a DataFrame; DATE columns stay dates (pandas would make them
+    midnight timestamps)."""
     with connect(published) as conn:
-        return conn.execute(sql, params or []).df()
+        cursor = conn.execute(sql, params or [])
+        dates = [name for name, type_code, *_ in cursor.description if str(type_code) == "DATE"]
+        result = cursor.df()
+    for name in dates:
+        result[name] = result[name].dt.date
+    return result
 
 
 def published_at(published: Path) -> datetime:
