@@ -368,3 +368,25 @@ def test_a_new_publish_shows_without_a_restart(
     # 445.50 * 2 + 1.00: the period widened to the new last day by itself.
     assert metrics(at)["GMV (paid)"] == "892.00"
     assert "paid days loaded: 2021-06-01 .. 2021-07-06" in [c.value for c in at.sidebar.caption]
+
+
+def test_lcw_dashboard_refuses_a_missing_copy(tmp_path: Path) -> None:
+    from conftest import lcw
+
+    result = lcw("dashboard", "--published", str(tmp_path / "absent.duckdb"), "--port", "8599")
+    assert result.returncode == 1
+    assert (
+        result.stderr.strip()
+        == f"lcw dashboard: error: no published copy at {tmp_path / 'absent.duckdb'}"
+    )
+
+
+def test_the_server_command_is_headless_and_local() -> None:
+    from orchestration.dashboard import streamlit_command
+
+    command = streamlit_command(8600)
+    assert command[-12:] == [
+        "--server.port", "8600", "--server.address", "127.0.0.1", "--server.headless", "true",
+        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+        "--client.toolbarMode", "viewer",
+    ]  # fmt: skip

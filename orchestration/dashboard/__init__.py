@@ -16,7 +16,8 @@ PUBLISHED_ENV = "LCW_PUBLISHED"
 
 
 def streamlit_command(port: int) -> list[str]:
-    """`streamlit run` of the app, headless, on localhost, without usage statistics."""
+    """`streamlit run` of the app, headless, on localhost, without usage statistics (it works
+    offline), and without reloading on source changes."""
     return [
         sys.executable, "-m", "streamlit", "run", str(APP),
         "--server.port", str(port),
@@ -24,6 +25,7 @@ def streamlit_command(port: int) -> list[str]:
         "--server.headless", "true",
         "--browser.gatherUsageStats", "false",
         "--server.fileWatcherType", "none",
+        "--client.toolbarMode", "viewer",  # BI users get no deploy or developer menu
     ]  # fmt: skip
 
 
