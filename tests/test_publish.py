@@ -134,11 +134,12 @@ def test_the_copy_is_read_only_on_disk(published_sample: Path, world_readable_di
         "print(duckdb.connect(sys.argv[1], read_only=True).execute("
         "'select count(*) from marts.fct_orders').fetchone()[0])\n"
     )
+    as_nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable]
+    if subprocess.run([*as_nobody, "-c", "import duckdb"], capture_output=True).returncode:
+        pytest.skip("this machine's Python cannot run as user nobody")
     completed = subprocess.run(
-        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-         sys.executable, "-c", probe, str(published)],
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        [*as_nobody, "-c", probe, str(published)], capture_output=True, text=True, timeout=120
+    )
     assert completed.returncode == 0, completed.stderr
     assert "refused:" in completed.stdout and "Permission denied" in completed.stdout
     assert completed.stdout.strip().endswith("9")
