@@ -54,7 +54,8 @@ def headline_table(h: dict[str, object]) -> str:
         ("GMV", format_value(h["gmv"])),
         ("Net GMV (after refunds)", format_value(h["net_gmv"])),
         (
-            f"Repeat-purchase rate ({h['repeat_purchase_year_start']:%Y})",
+            f"Repeat-purchase rate ({h['repeat_purchase_year_start']:%Y}, "
+            f"{h['repeat_purchase_covered_days']} of {h['repeat_purchase_period_days']} days)",
             percent(h["repeat_buyers"], h["repeat_purchase_buyers"], h["repeat_purchase_rate"]),
         ),
         (
