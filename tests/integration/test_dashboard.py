@@ -16,13 +16,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from helpers import query, query_dicts
+from helpers import dashboard_warehouse, open_app, publish_copy, query, query_dicts
 from streamlit.testing.v1 import AppTest
 
-from orchestration.dashboard import APP, PUBLISHED_ENV
 from orchestration.dashboard.formatting import count, money, rate, rate_with_parts
 from orchestration.dashboard.queries import published_at
-from orchestration.landing.loader import ensure_raw_schema
 from orchestration.warehouse.publish import publish_marts
 
 D = Decimal
@@ -31,42 +29,12 @@ CHART = "vega_lite_chart"
 
 @pytest.fixture(scope="module")
 def warehouse(sample_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The sample warehouse plus ingestion's audit tables, as `lcw run` leaves them: orders
-    for 2021-06-01 read 3 rows, loaded 2, rejected 1 (paid_at_missing)."""
-    copy = tmp_path_factory.mktemp("dashboard") / "warehouse.duckdb"
-    shutil.copy2(sample_warehouse, copy)
-    with duckdb.connect(str(copy)) as conn:
-        ensure_raw_schema(conn)
-        conn.execute(
-            "insert into raw.load_audit (source, partition_dt, files, rows_read, rows_loaded, "
-            "rows_rejected, loaded_at) values "
-            "('orders', '2021-06-01', 1, 3, 2, 1, now()), "
-            "('follows', '2021-06-01', 1, 2, 2, 0, now())"
-        )
-        conn.execute(
-            "insert into raw.rejected_rows values ('orders', '2021-06-01', "
-            "'orders/dt=2021-06-01/a.csv', 3, 'paid_at_missing', 'paid but no paid_at', '{}')"
-        )
-    return copy
+    return dashboard_warehouse(sample_warehouse, tmp_path_factory.mktemp("dashboard"))
 
 
 @pytest.fixture(scope="module")
 def published(warehouse: Path) -> Path:
-    path = warehouse.parent / "published" / "live_commerce.duckdb"
-    with duckdb.connect(str(warehouse)) as conn:
-        publish_marts(conn, path)
-    return path
-
-
-def open_app(published: Path, monkeypatch: pytest.MonkeyPatch, page: str = "GMV") -> AppTest:
-    monkeypatch.setenv(PUBLISHED_ENV, str(published))
-    at = AppTest.from_file(str(APP), default_timeout=120)
-    at.run()
-    assert not at.exception, at.exception
-    if page != "GMV":
-        at.sidebar.radio(key="page").set_value(page).run()
-        assert not at.exception, at.exception
-    return at
+    return publish_copy(warehouse)
 
 
 def metrics(at: AppTest) -> dict[str, str]:

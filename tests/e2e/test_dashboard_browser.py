@@ -20,8 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import BIN_DIR, query_dicts
-from test_dashboard import open_app, published, warehouse  # noqa: F401 (fixtures)
+from helpers import BIN_DIR, dashboard_warehouse, open_app, publish_copy, query_dicts
 
 from orchestration.dashboard.app import PAGES
 from orchestration.dashboard.formatting import count, money
@@ -48,6 +47,11 @@ def chromium() -> Path:
     return CHROMIUM
 
 
+@pytest.fixture(scope="module")
+def published(sample_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return publish_copy(dashboard_warehouse(sample_warehouse, tmp_path_factory.mktemp("browser")))
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -55,7 +59,7 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def dashboard_url(published: Path) -> Iterator[str]:  # noqa: F811
+def dashboard_url(published: Path) -> Iterator[str]:
     """`lcw dashboard` serving the published sample, stopped (its process group) afterwards."""
     port = free_port()
     server = subprocess.Popen(
@@ -90,7 +94,7 @@ def apptest_metric_values(copy: Path, page: str, monkeypatch: pytest.MonkeyPatch
 def test_every_page_renders_in_a_real_browser(
     chromium: Path,
     dashboard_url: str,
-    published: Path,  # noqa: F811
+    published: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from playwright.sync_api import expect, sync_playwright
