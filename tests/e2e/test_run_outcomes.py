@@ -55,3 +55,26 @@ def test_a_failed_blocking_check_stops_the_run_and_names_the_partition(tmp_path:
     assert "raw/orders:reject_ratio_within_threshold" in line
     assert "'2021-06-14': 0.6667" in line
     assert not Settings(warehouse_path=warehouse).published_path.exists()
+
+
+def test_a_day_with_enormous_amounts_among_ordinary_orders_still_publishes(tmp_path: Path) -> None:
+    """Two orders of 9,999,999,999,999,999.99 among 250 ordinary ones: the two are quarantined
+    as out of range (0.8% of the day, under the 1% bar), the marts build and publish, and GMV
+    is the ordinary orders' 250 × 100.00."""
+    day = {k: v.replace("2021-06-15", "2021-06-14") for k, v in VALID_ORDER.items()}
+    rows = [{**day, "order_id": f"o{i}", "paid_amount": "100.00"} for i in range(250)]
+    huge = "9999999999999999.99"
+    rows += [
+        {**day, "order_id": f"huge{i}", "item_amount": huge, "discount_amount": "0.00",
+         "paid_amount": huge}
+        for i in range(2)
+    ]  # fmt: skip
+    landing = tmp_path / "landing"
+    write_csv(landing / "orders" / "dt=2021-06-14" / "orders.csv", rows)
+    warehouse = tmp_path / "w.duckdb"
+    result = lcw("run", "--landing", str(landing), "--warehouse", str(warehouse))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "orders: item_amount_out_of_range" in result.stdout
+    published = Settings(warehouse_path=warehouse).published_path
+    assert query(published, "select gmv, orders from marts.gmv_daily") == [(25000, 250)]
+    assert query(warehouse, "select count(*) from raw.rejected_rows") == [(2,)]
