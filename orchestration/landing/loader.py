@@ -26,6 +26,7 @@ from orchestration.landing.contract import (
     LANDING_FILE_SUFFIXES,
     REPORTING_TIME_ZONE,
     SOURCES,
+    Source,
 )
 from orchestration.landing.discovery import partition_files
 from orchestration.landing.files import (
@@ -66,6 +67,10 @@ def load_partition(
     landing_root = landing_root.resolve()
     files = partition_files(landing_root, source.name, dt)
 
+    if not files:
+        # Nothing to read: the partition is emptied and audited without staging anything (a
+        # backfill over dates a source has no export for costs a transaction each, no more).
+        return _replace_partition(conn, source, dt, [], 0, 0, 0, {}, [], [], staged=False)
     conn.execute(
         f"CREATE OR REPLACE TEMP TABLE _accepted AS SELECT * FROM {raw_table(source)} WHERE false"
     )
@@ -102,18 +107,39 @@ def load_partition(
     reasons = dict(
         conn.execute("SELECT reason_code, count(*) FROM _rejected GROUP BY 1 ORDER BY 1").fetchall()
     )
-    params = [source.name, dt]
+    return _replace_partition(
+        conn, source, dt, files, rows_read, accepted, rejected, reasons, empty, truncated
+    )
+
+
+def _replace_partition(
+    conn: duckdb.DuckDBPyConnection,
+    source: Source,
+    dt: date,
+    files: list[Path],
+    rows_read: int,
+    accepted: int,
+    rejected: int,
+    reasons: dict[str, int],
+    empty: list[str],
+    truncated: list[str],
+    staged: bool = True,
+) -> LoadResult:
+    """Swap the staged rows (temp tables `_accepted`, `_rejected`) in for partition `dt` and
+    audit the load, in one transaction: a crash keeps the previous good state."""
+    # A partition never loaded before has nothing to delete: raw rows and their audit row are
+    # always written together.
+    (loaded_before,) = conn.execute(
+        f"SELECT count(*) FROM {RAW_SCHEMA}.load_audit WHERE source = ? AND partition_dt = ?",
+        [source.name, dt],
+    ).fetchone()
     conn.execute("BEGIN TRANSACTION")
     try:
-        conn.execute(f"DELETE FROM {raw_table(source)} WHERE _partition_dt = ?", [dt])
-        conn.execute(
-            f"DELETE FROM {RAW_SCHEMA}.rejected_rows WHERE source = ? AND partition_dt = ?", params
-        )
-        conn.execute(
-            f"DELETE FROM {RAW_SCHEMA}.load_audit WHERE source = ? AND partition_dt = ?", params
-        )
-        conn.execute(f"INSERT INTO {raw_table(source)} SELECT * FROM _accepted")
-        conn.execute(f"INSERT INTO {RAW_SCHEMA}.rejected_rows SELECT * FROM _rejected")
+        if loaded_before:
+            _delete_partition(conn, source, dt)
+        if staged:
+            conn.execute(f"INSERT INTO {raw_table(source)} SELECT * FROM _accepted")
+            conn.execute(f"INSERT INTO {RAW_SCHEMA}.rejected_rows SELECT * FROM _rejected")
         conn.execute(
             f"INSERT INTO {RAW_SCHEMA}.load_audit (source, partition_dt, files, rows_read, "
             "rows_loaded, rows_rejected, loaded_at, empty_files, truncated_files) "
@@ -125,8 +151,9 @@ def load_partition(
     except BaseException:
         conn.execute("ROLLBACK")
         raise
-    conn.execute("DROP TABLE _accepted")
-    conn.execute("DROP TABLE _rejected")
+    if staged:
+        conn.execute("DROP TABLE _accepted")
+        conn.execute("DROP TABLE _rejected")
     return LoadResult(
         source.name,
         dt,
@@ -137,6 +164,17 @@ def load_partition(
         reasons,
         tuple(empty),
         tuple(truncated),
+    )
+
+
+def _delete_partition(conn: duckdb.DuckDBPyConnection, source: Source, dt: date) -> None:
+    params = [source.name, dt]
+    conn.execute(f"DELETE FROM {raw_table(source)} WHERE _partition_dt = ?", [dt])
+    conn.execute(
+        f"DELETE FROM {RAW_SCHEMA}.rejected_rows WHERE source = ? AND partition_dt = ?", params
+    )
+    conn.execute(
+        f"DELETE FROM {RAW_SCHEMA}.load_audit WHERE source = ? AND partition_dt = ?", params
     )
 
 

@@ -39,7 +39,17 @@ def raw_table(source: Source) -> str:
 
 
 def ensure_raw_schema(conn: duckdb.DuckDBPyConnection) -> None:
-    """Create the raw schema, one table per source, and the quarantine and audit tables."""
+    """Create the raw schema, one table per source, and the quarantine and audit tables (one
+    query when they all exist already, as they do for every partition after the first)."""
+    (missing,) = conn.execute(
+        "SELECT count(*) FROM (SELECT unnest(?) AS t) WHERE t NOT IN ("
+        "  SELECT table_name FROM duckdb_columns()"
+        "  WHERE database_name = current_database() AND schema_name = ?"
+        "  AND NOT (table_name = 'load_audit' AND column_name <> ?))",
+        [[*SOURCES, "rejected_rows", "load_audit"], RAW_SCHEMA, "truncated_files"],
+    ).fetchone()
+    if not missing:
+        return
     conn.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}")
     for source in SOURCES.values():
         columns = [f"{quote_ident(c.name)} {SQL_TYPES[c.kind]}" for c in source.columns]
