@@ -102,7 +102,7 @@ def dashboard_warehouse(sample_warehouse: Path, folder: Path) -> Path:
     orders for 2021-06-01 read 3 rows, loaded 2, rejected 1 (paid_at_missing)."""
     import shutil
 
-    from orchestration.landing.loader import ensure_raw_schema
+    from orchestration.landing.raw_tables import ensure_raw_schema
 
     copy = folder / "warehouse.duckdb"
     shutil.copy2(sample_warehouse, copy)

@@ -32,7 +32,8 @@ from orchestration.landing.fingerprints import (
     previous_load,
     record_fingerprint,
 )
-from orchestration.landing.loader import LoadResult, load_partition, trailing_average_loaded
+from orchestration.landing.loader import load_partition
+from orchestration.landing.raw_tables import LoadResult, trailing_average_loaded
 from orchestration.settings import WAREHOUSE_POOL
 
 REJECT_RATIO_CHECK = "reject_ratio_within_threshold"

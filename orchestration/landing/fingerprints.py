@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.landing.discovery import partition_files
-from orchestration.landing.loader import LoadResult
+from orchestration.landing.raw_tables import LoadResult
 
 FINGERPRINTS_TABLE = "raw.partition_fingerprints"
 LANDING_CODE = Path(__file__).resolve().parent

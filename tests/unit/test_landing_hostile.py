@@ -22,7 +22,8 @@ import pytest
 from helpers import REPO_ROOT
 
 from orchestration.landing.contract import MAX_AMOUNT_INVOLVED, MAX_ORDER_AMOUNT
-from orchestration.landing.loader import LoadResult, load_partition
+from orchestration.landing.loader import load_partition
+from orchestration.landing.raw_tables import LoadResult
 
 DT = date(2021, 6, 15)
 PART = f"dt={DT.isoformat()}"
