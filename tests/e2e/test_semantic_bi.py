@@ -98,10 +98,8 @@ def test_a_month_only_ratio_by_year_is_refused_with_a_clear_message(
     assert float(silently_wrong["repeat_purchase_rate"]) == pytest.approx(0.6)
     # At month grain the guarded query runs.
     by_month = rows(semantic_project, ["repeat_purchase_rate"], ["metric_time__month"])
-    by_month_rate = {
-        r["metric_time__month"][:7]: float(r["repeat_purchase_rate"]) for r in by_month
-    }
-    assert by_month_rate == pytest.approx({"2021-06": 2 / 3, "2021-07": 1 / 2})
+    rate = {r["metric_time__month"][:7]: float(r["repeat_purchase_rate"]) for r in by_month}
+    assert rate == pytest.approx({"2021-06": 2 / 3, "2021-07": 1 / 2})
 
 
 def test_the_guard_rules() -> None:
