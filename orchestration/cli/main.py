@@ -31,10 +31,16 @@ def progress(message: str) -> None:
 
 
 class ProgressHandler(logging.Handler):
-    """Prints the pipeline's progress records (logger `lcw.progress`) as progress lines."""
+    """Prints the pipeline's progress records (logger `lcw.progress`) as progress lines, on the
+    terminal's stdout even while a job's own output is redirected to the run log."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stream = sys.stdout
 
     def emit(self, record: logging.LogRecord) -> None:
-        print(f"[{time.strftime('%H:%M:%S')}]   {record.getMessage()}", flush=True)
+        line = f"[{time.strftime('%H:%M:%S')}]   {record.getMessage()}"
+        print(line, file=self.stream, flush=True)
 
 
 def show_progress() -> None:
