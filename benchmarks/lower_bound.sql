@@ -34,10 +34,13 @@ create table landing.trust_card_events as select * from {trust_card_events};
 
 -- models/staging/platform/stg_platform__orders.sql
 create view staging.stg_platform__orders as
--- One row per distinct order version. Exact duplicates (the same version exported twice, within
--- or across files) count once, with the lineage of their latest export. receiver_phone and
--- receiver_address are personal data and are deliberately not selected: they never leave the
--- raw schema.
+-- One row per distinct order version per export date. Exact duplicates within one export date
+-- (the same version in two files, or twice in one) count once, with the lineage of the latest.
+-- The same version exported on two dates stays once per date: that changes neither the latest
+-- version nor any refund change, and keeping `exported_on` in the key lets a filter on the
+-- export window reach the raw scan (incremental runs read only the window's versions).
+-- receiver_phone and receiver_address are personal data and are deliberately not selected:
+-- they never leave the raw schema.
 with source as (
     select * from landing.orders
 ),
@@ -71,7 +74,7 @@ select unnest(latest_row)
 from (
     select arg_max(candidates, row(exported_on, source_file, source_row)) as latest_row
     from renamed as candidates
-    group by order_id, buyer_id, shop_id, streamer_id, session_id, product_id, category, quantity, item_amount, discount_amount, paid_amount, refund_amount, status, entry_point, created_at, paid_at, updated_at
+    group by order_id, buyer_id, shop_id, streamer_id, session_id, product_id, category, quantity, item_amount, discount_amount, paid_amount, refund_amount, status, entry_point, created_at, paid_at, updated_at, exported_on
 ) as latest_rows
 ;
 
@@ -81,25 +84,26 @@ create table intermediate.int_orders_latest as
 -- updated_at go to the later export, then the later file and row, so the choice is deterministic.
 -- Adds the reporting-day columns and the order's money figures once, for every mart.
 --
--- Incremental: a run for a window of export dates recomputes exactly the orders touched by it
--- (a version exported in the window, or a latest version that came from it), from all of their
--- versions. A refund exported days later thus restates the order, and every mart built from
--- this model restates the day the order was paid.
+-- Incremental (state keyed by order_id): a run for a window of export dates recomputes exactly
+-- the orders touched by it (a version exported in the window, or a stored latest version that
+-- came from it), from all of their versions; an order a corrected re-export dropped disappears
+-- (macros/export_window.sql). A refund exported days later thus restates the order, and every
+-- mart built from this model restates the day the order was paid. The latest version is chosen
+-- by a hash aggregate over the touched orders' versions only (macro deduplicate), never a sort.
 
 
-
-    with
-
-
-versions as (
-    select
-        *,
-        row_number() over (
-            partition by order_id
-            order by updated_at desc, exported_on desc, source_file desc, source_row desc
-        ) as version_rank
-    from staging.stg_platform__orders
+with versions as (
+    select * from staging.stg_platform__orders
     
+),
+
+latest as (
+    select unnest(latest_row)
+from (
+    select arg_max(candidates, row(updated_at, exported_on, source_file, source_row)) as latest_row
+    from versions as candidates
+    group by order_id
+) as latest_rows
 )
 
 select
@@ -128,8 +132,7 @@ select
     cast(case when paid_at is not null then refund_amount else 0 end as decimal(18, 2))
         as refund_amount,
     cast(case when paid_at is not null then coalesce(paid_amount, 0) - refund_amount else 0 end as decimal(18, 2)) as net_gmv
-from versions
-where version_rank = 1
+from latest
 ;
 
 -- models/intermediate/orders/int_order_sequences.sql
@@ -1136,23 +1139,32 @@ create table intermediate.int_order_refund_events as
 -- version to the next (the first version's change is its own refund), on the reporting day of
 -- the version's updated_at. This is how a late refund is "also visible on the refund's own
 -- day" (METRICS.md), while gmv_daily restates the paid day through the latest version.
+--
+-- Incremental, keyed by order_id: a run recomputes the events of the orders with a version
+-- exported in the window or a stored event recorded by a version from it (a re-export that drops
+-- a version changes the next version's refund change), from all of their versions.
+
+
 with versions as (
     select
         order_id,
         updated_at,
         refund_amount,
+        exported_on,
         lag(refund_amount) over (
             partition by order_id
             order by updated_at, exported_on, source_file, source_row
         ) as previous_refund_amount
     from staging.stg_platform__orders
+    
 )
 
 select
     order_id,
     updated_at as recorded_at,
     cast((updated_at at time zone 'Asia/Shanghai') as date) as recorded_date,
-    cast(refund_amount - coalesce(previous_refund_amount, 0) as decimal(18, 2)) as refund_change
+    cast(refund_amount - coalesce(previous_refund_amount, 0) as decimal(18, 2)) as refund_change,
+    exported_on
 from versions
 where refund_amount != coalesce(previous_refund_amount, 0)
 ;

@@ -1,11 +1,14 @@
--- One row per distinct order version. Exact duplicates (the same version exported twice, within
--- or across files) count once, with the lineage of their latest export. receiver_phone and
--- receiver_address are personal data and are deliberately not selected: they never leave the
--- raw schema.
+-- One row per distinct order version per export date. Exact duplicates within one export date
+-- (the same version in two files, or twice in one) count once, with the lineage of the latest.
+-- The same version exported on two dates stays once per date: that changes neither the latest
+-- version nor any refund change, and keeping `exported_on` in the key lets a filter on the
+-- export window reach the raw scan (incremental runs read only the window's versions).
+-- receiver_phone and receiver_address are personal data and are deliberately not selected:
+-- they never leave the raw schema.
 {%- set version_columns = [
     'order_id', 'buyer_id', 'shop_id', 'streamer_id', 'session_id', 'product_id', 'category',
     'quantity', 'item_amount', 'discount_amount', 'paid_amount', 'refund_amount', 'status',
-    'entry_point', 'created_at', 'paid_at', 'updated_at',
+    'entry_point', 'created_at', 'paid_at', 'updated_at', 'exported_on',
 ] %}
 with source as (
     select * from {{ source('platform', 'orders') }}
