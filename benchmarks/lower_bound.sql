@@ -140,8 +140,15 @@ create table intermediate.int_order_sequences as
 -- Each counted order's position in its buyer's counted orders within each scope, ordered by
 -- paid_at with ties broken by order_id. A repurchase order is a 2nd or later order in a scope.
 -- Orders without a streamer have no streamer-scope position.
+--
+-- Incremental, by buyer: a run renumbers every counted order of the buyers in
+-- int_touched_buyers (a late first order shifts all of the buyer's later positions).
+
+-- depends_on: "lower_bound"."intermediate"."int_touched_buyers"
+
 select
     order_id,
+    buyer_id,
     row_number() over (
         partition by buyer_id order by paid_at, order_id
     ) as platform_order_seq,
@@ -155,7 +162,7 @@ select
                 )
     end as streamer_order_seq
 from intermediate.int_orders_latest
-where is_counted
+where is_counted and true
 ;
 
 -- models/staging/platform/stg_platform__follows.sql
@@ -192,7 +199,29 @@ create table intermediate.int_follow_intervals as
 -- following opens an interval, an unfollow while following closes it. Duplicate follows and
 -- unfollows without a follow change nothing, and a re-follow opens a new interval.
 -- `followed_until` is NULL while the follow is still open.
+--
+-- Incremental, keyed by follower: a run recomputes every pair of the followers with an event
+-- exported in the window, or a stored pair whose events' export dates span it
+-- (first_exported_on .. last_exported_on), from all of their events.
+
+
 with events as (
+    select * from staging.stg_platform__follows
+    
+),
+
+export_spans as (
+    select
+        follower_id,
+        streamer_id,
+        min(exported_on) as first_exported_on,
+        max(exported_on) as last_exported_on
+    from events
+    group by follower_id, streamer_id
+),
+
+intervals as (
+    with events as (
     select
         follower_id, streamer_id,
         event_type,
@@ -200,7 +229,7 @@ with events as (
         event_id,
         lag(event_type) over (partition by follower_id, streamer_id order by event_at, event_id)
             as previous_event_type
-    from staging.stg_platform__follows
+    from events
 ),
 
 state_changes as (
@@ -223,6 +252,19 @@ paired as (
 select follower_id, streamer_id, followed_from, followed_until
 from paired
 where event_type = 'follow'
+)
+
+select
+    intervals.follower_id,
+    intervals.streamer_id,
+    intervals.followed_from,
+    intervals.followed_until,
+    export_spans.first_exported_on,
+    export_spans.last_exported_on
+from intervals
+inner join export_spans
+    on intervals.follower_id = export_spans.follower_id
+    and intervals.streamer_id = export_spans.streamer_id
 ;
 
 -- models/intermediate/orders/int_orders_attributed.sql
@@ -231,9 +273,14 @@ create table intermediate.int_orders_attributed as
 -- private-domain when, at the moment it was paid, the buyer followed the streamer who sold it
 -- (followed_from <= paid_at < followed_until). A follow after payment, or one undone before it,
 -- does not count; orders without a streamer are public-domain.
+--
+-- Incremental, by buyer: a run recomputes the orders of the buyers in int_touched_buyers.
+
+-- depends_on: "lower_bound"."intermediate"."int_touched_buyers"
+
 with counted_orders as (
     select * from intermediate.int_orders_latest
-    where is_counted
+    where is_counted and true
 ),
 
 follow_at_payment as (
@@ -262,6 +309,11 @@ create table intermediate.int_orders_by_scope as
 -- its streamer (orders without a streamer are not in any streamer scope). `scope_order_seq` is
 -- the order's position among the buyer's counted orders in that scope, so a repurchase order is
 -- one with scope_order_seq >= 2. Repurchase and private-domain marts aggregate this one model.
+--
+-- Incremental, by buyer: a run recomputes the orders of the buyers in int_touched_buyers.
+
+-- depends_on: "lower_bound"."intermediate"."int_touched_buyers"
+
 with orders as (
     select
         attributed.order_id,
@@ -278,6 +330,7 @@ with orders as (
     from intermediate.int_orders_attributed as attributed
     inner join intermediate.int_order_sequences as sequences
         on attributed.order_id = sequences.order_id
+    where true
 ),
 
 scoped as (
@@ -704,6 +757,11 @@ insert into marts.fct_orders (order_id, buyer_id, shop_id, streamer_id, session_
 select order_id, buyer_id, shop_id, streamer_id, session_id, product_id, category, entry_point, status, created_at, paid_at, paid_date, gmv, refund_amount, net_gmv, traffic_domain, platform_order_seq, shop_order_seq, streamer_order_seq, is_platform_repurchase, is_shop_repurchase, is_streamer_repurchase from (
 -- One row per counted order (paid_at not null), in its latest version. The single place where an
 -- order's GMV, traffic domain and repurchase position meet; every commerce mart aggregates this.
+--
+-- Incremental, by buyer: a run recomputes the orders of the buyers in int_touched_buyers.
+
+-- depends_on: "lower_bound"."intermediate"."int_touched_buyers"
+
 select
     orders.order_id,
     orders.buyer_id,
@@ -730,6 +788,7 @@ select
 from intermediate.int_orders_attributed as orders
 inner join intermediate.int_order_sequences as sequences
     on orders.order_id = sequences.order_id
+where true
 ) as model_subq;
 
 -- models/marts/governance/enforcement_commerce_monthly.sql
