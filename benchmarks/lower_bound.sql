@@ -1660,6 +1660,17 @@ select month_start, scope, scope_id, gmv, private_gmv, private_domain_share, ord
 -- private_domain_share and repurchase_private_share (METRICS.md) per month and scope. Private
 -- domain is decided point in time in int_orders_attributed; a repurchase order is a 2nd or later
 -- counted order of the buyer within the scope.
+--
+-- Incremental: a run recomputes the (month, scope) groups in int_touched_scope_months.
+
+-- depends_on: "lower_bound"."intermediate"."int_touched_scope_months"
+
+with orders as (
+    select by_scope.*
+    from intermediate.int_orders_by_scope as by_scope
+    
+)
+
 select
     month_start,
     scope,
@@ -1686,7 +1697,7 @@ select
         when count(case when is_repurchase then 1 end) > 0
             then cast(count(case when is_repurchase and traffic_domain = 'private' then 1 end) as double) / count(case when is_repurchase then 1 end)
     end as repurchase_private_share
-from intermediate.int_orders_by_scope
+from orders
 group by month_start, scope, scope_id
 ) as model_subq;
 
@@ -1705,6 +1716,11 @@ select period_grain, period_start, scope, scope_id, buyers, repeat_buyers, repea
 -- repeat_purchase_rate (METRICS.md): for a period and a scope, buyers with >= 2 counted orders
 -- in the period within the scope / buyers with >= 1. One row per period grain (month, quarter,
 -- year), period start, scope and scope id; periods with no buyers have no row.
+--
+-- Incremental: a run recomputes the (grain, period, scope) groups in int_touched_scope_periods.
+
+-- depends_on: "lower_bound"."intermediate"."int_touched_scope_periods"
+
 with orders as (
     select
         scope,
@@ -1719,33 +1735,33 @@ with orders as (
 buyer_periods as (
         select
             'month' as period_grain,
-            month_start as period_start,
-            scope,
-            scope_id,
-            buyer_id,
+            orders.month_start as period_start,
+            orders.scope,
+            orders.scope_id,
+            orders.buyer_id,
             count(*) as counted_orders
         from orders
-        group by month_start, scope, scope_id, buyer_id
+        group by orders.month_start, orders.scope, orders.scope_id, orders.buyer_id
             union all
         select
             'quarter' as period_grain,
-            quarter_start as period_start,
-            scope,
-            scope_id,
-            buyer_id,
+            orders.quarter_start as period_start,
+            orders.scope,
+            orders.scope_id,
+            orders.buyer_id,
             count(*) as counted_orders
         from orders
-        group by quarter_start, scope, scope_id, buyer_id
+        group by orders.quarter_start, orders.scope, orders.scope_id, orders.buyer_id
             union all
         select
             'year' as period_grain,
-            year_start as period_start,
-            scope,
-            scope_id,
-            buyer_id,
+            orders.year_start as period_start,
+            orders.scope,
+            orders.scope_id,
+            orders.buyer_id,
             count(*) as counted_orders
         from orders
-        group by year_start, scope, scope_id, buyer_id
+        group by orders.year_start, orders.scope, orders.scope_id, orders.buyer_id
 )
 
 select
@@ -1778,14 +1794,23 @@ select month_start, scope, scope_id, buyers, returning_buyers, returning_buyer_s
 -- returning_buyer_share (METRICS.md): of the buyers with a counted order in month M in a scope,
 -- the share who had a counted order in the same scope in the 12 calendar months before M
 -- (month_start - 12 months <= earlier order's month < M).
-with buyer_months as (
-    select distinct
-        scope,
-        scope_id,
-        buyer_id,
-        month_start
-    from intermediate.int_orders_by_scope
-),
+--
+-- Incremental: a run recomputes the rows in int_touched_returning_months (each touched
+-- scope-month and the 12 after it), from the scope's buyer-months of those months and the 12
+-- before the earliest of them.
+
+-- depends_on: "lower_bound"."intermediate"."int_touched_returning_months"
+
+
+    with buyer_months as (
+        select distinct
+            scope,
+            scope_id,
+            buyer_id,
+            month_start
+        from intermediate.int_orders_by_scope
+    ),
+
 
 with_previous as (
     select
@@ -1808,6 +1833,7 @@ flagged as (
 
     (month_start + cast(-12 as bigint) * interval 1 month) as is_returning
     from with_previous
+    
 )
 
 select

@@ -27,7 +27,10 @@ SOURCES = [
 ]  # fmt: skip
 SCHEMAS = ["intermediate", "marts"]
 # The bookkeeping of incremental runs (what the last window touched), not state to compare.
-BOOKKEEPING = "table_name like '%\\_\\_touched' escape '\\' or table_name = 'int_touched_buyers'"
+BOOKKEEPING = (
+    "table_name like '%\\_\\_touched' escape '\\' "
+    "or table_name like 'int\\_touched\\_%' escape '\\'"
+)
 
 # Planted order versions, beside the simulated ones (raw.orders columns, _source_file 'planted'):
 # a late refund that crosses a year (paid 2020-12-31 23:30 Beijing, exported that day; refunded

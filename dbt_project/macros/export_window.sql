@@ -182,3 +182,40 @@
     where false
     {%- endif %}
 {%- endmacro %}
+
+
+{#-
+  Scope x month state. int_orders_by_scope records, before it deletes a touched buyer's rows,
+  the (scope, scope_id, month_start) groups those rows were in; int_touched_scope_months adds the
+  groups of the rows it wrote. The marts aggregated by scope and period recompute exactly those
+  groups (and the periods that contain them).
+-#}
+{% macro record_touched_scope_months() -%}
+    create or replace table {{ touched_keys() }} as
+    {% if is_incremental() -%}
+    select distinct scope, scope_id, month_start
+    from {{ this }}
+    where {{ of_touched_buyers() }}
+    {%- else -%}
+    select
+        cast(null as {{ dbt.type_string() }}) as scope,
+        cast(null as {{ dbt.type_string() }}) as scope_id,
+        cast(null as date) as month_start
+    where false
+    {%- endif %}
+{%- endmacro %}
+
+{#- Delete the model's rows whose `columns` match a row of `keys_relation` (incremental only). -#}
+{% macro delete_matching(keys_relation, columns) -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }} as target
+    where exists (
+        select 1 from {{ keys_relation }} as touched
+        where {% for column in columns -%}
+            touched.{{ column }} = target.{{ column }}{{ " and " if not loop.last }}
+        {%- endfor %}
+    )
+    {%- else -%}
+    select 1
+    {%- endif -%}
+{%- endmacro %}

@@ -10,7 +10,10 @@
     incremental_strategy=keyed_incremental_strategy(),
     on_schema_change='fail',
     tags=['partitioned'],
-    pre_hook="{{ delete_touched_buyers() }}",
+    pre_hook=[
+        "{{ record_touched_scope_months() }}",
+        "{{ delete_touched_buyers() }}",
+    ],
 ) }}
 -- depends_on: {{ ref('int_touched_buyers') }}
 
