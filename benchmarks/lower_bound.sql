@@ -34,13 +34,15 @@ create table landing.trust_card_events as select * from {trust_card_events};
 
 -- models/staging/platform/stg_platform__orders.sql
 create view staging.stg_platform__orders as
--- One row per distinct order version per export date. Exact duplicates within one export date
--- (the same version in two files, or twice in one) count once, with the lineage of the latest.
--- The same version exported on two dates stays once per date: that changes neither the latest
--- version nor any refund change, and keeping `exported_on` in the key lets a filter on the
--- export window reach the raw scan (incremental runs read only the window's versions).
--- receiver_phone and receiver_address are personal data and are deliberately not selected:
--- they never leave the raw schema.
+-- One row per order version as loaded, renamed. receiver_phone and receiver_address are personal
+-- data and are deliberately not selected: they never leave the raw schema.
+--
+-- Not deduplicated here, unlike the other staging models, and on purpose: a repeated version
+-- (the same version exported twice, within or across files or dates) changes neither the latest
+-- version (int_orders_latest keeps one row per order by arg_max) nor any refund change (a repeat
+-- changes the cumulative refund by 0), and a view without an aggregate lets the incremental
+-- models' filters (export window, touched orders) reach the raw scan, so a daily run reads only
+-- the versions it needs. Exact duplicates are for ingestion to drop (a version key).
 with source as (
     select * from landing.orders
 ),
@@ -70,12 +72,7 @@ renamed as (
     from source
 )
 
-select unnest(latest_row)
-from (
-    select arg_max(candidates, row(exported_on, source_file, source_row)) as latest_row
-    from renamed as candidates
-    group by order_id, buyer_id, shop_id, streamer_id, session_id, product_id, category, quantity, item_amount, discount_amount, paid_amount, refund_amount, status, entry_point, created_at, paid_at, updated_at, exported_on
-) as latest_rows
+select * from renamed
 ;
 
 -- models/intermediate/orders/int_orders_latest.sql
