@@ -34,10 +34,15 @@ create table landing.trust_card_events as select * from {trust_card_events};
 
 -- models/staging/platform/stg_platform__orders.sql
 create view staging.stg_platform__orders as
--- One row per distinct order version. Exact duplicates (the same version exported twice, within
--- or across files) count once, with the lineage of their latest export. receiver_phone and
--- receiver_address are personal data and are deliberately not selected: they never leave the
--- raw schema.
+-- One row per order version as loaded, renamed. receiver_phone and receiver_address are personal
+-- data and are deliberately not selected: they never leave the raw schema.
+--
+-- Not deduplicated here, unlike the other staging models, and on purpose: a repeated version
+-- (the same version exported twice, within or across files or dates) changes neither the latest
+-- version (int_orders_latest keeps one row per order by arg_max) nor any refund change (a repeat
+-- changes the cumulative refund by 0), and a view without an aggregate lets the incremental
+-- models' filters (export window, touched orders) reach the raw scan, so a daily run reads only
+-- the versions it needs. Exact duplicates are for ingestion to drop (a version key).
 with source as (
     select * from landing.orders
 ),
@@ -67,12 +72,7 @@ renamed as (
     from source
 )
 
-select unnest(latest_row)
-from (
-    select arg_max(candidates, row(exported_on, source_file, source_row)) as latest_row
-    from renamed as candidates
-    group by order_id, buyer_id, shop_id, streamer_id, session_id, product_id, category, quantity, item_amount, discount_amount, paid_amount, refund_amount, status, entry_point, created_at, paid_at, updated_at
-) as latest_rows
+select * from renamed
 ;
 
 -- models/intermediate/orders/int_orders_latest.sql
@@ -81,25 +81,26 @@ create table intermediate.int_orders_latest as
 -- updated_at go to the later export, then the later file and row, so the choice is deterministic.
 -- Adds the reporting-day columns and the order's money figures once, for every mart.
 --
--- Incremental: a run for a window of export dates recomputes exactly the orders touched by it
--- (a version exported in the window, or a latest version that came from it), from all of their
--- versions. A refund exported days later thus restates the order, and every mart built from
--- this model restates the day the order was paid.
+-- Incremental (state keyed by order_id): a run for a window of export dates recomputes exactly
+-- the orders touched by it (a version exported in the window, or a stored latest version that
+-- came from it), from all of their versions; an order a corrected re-export dropped disappears
+-- (macros/export_window.sql). A refund exported days later thus restates the order, and every
+-- mart built from this model restates the day the order was paid. The latest version is chosen
+-- by a hash aggregate over the touched orders' versions only (macro deduplicate), never a sort.
 
 
-
-    with
-
-
-versions as (
-    select
-        *,
-        row_number() over (
-            partition by order_id
-            order by updated_at desc, exported_on desc, source_file desc, source_row desc
-        ) as version_rank
-    from staging.stg_platform__orders
+with versions as (
+    select * from staging.stg_platform__orders
     
+),
+
+latest as (
+    select unnest(latest_row)
+from (
+    select arg_max(candidates, row(updated_at, exported_on, source_file, source_row)) as latest_row
+    from versions as candidates
+    group by order_id
+) as latest_rows
 )
 
 select
@@ -128,8 +129,7 @@ select
     cast(case when paid_at is not null then refund_amount else 0 end as decimal(18, 2))
         as refund_amount,
     cast(case when paid_at is not null then coalesce(paid_amount, 0) - refund_amount else 0 end as decimal(18, 2)) as net_gmv
-from versions
-where version_rank = 1
+from latest
 ;
 
 -- models/intermediate/orders/int_order_sequences.sql
@@ -137,8 +137,15 @@ create table intermediate.int_order_sequences as
 -- Each counted order's position in its buyer's counted orders within each scope, ordered by
 -- paid_at with ties broken by order_id. A repurchase order is a 2nd or later order in a scope.
 -- Orders without a streamer have no streamer-scope position.
+--
+-- Incremental, by buyer: a run renumbers every counted order of the buyers in
+-- int_touched_buyers (a late first order shifts all of the buyer's later positions).
+
+-- depends_on: "lower_bound"."intermediate"."int_touched_buyers"
+
 select
     order_id,
+    buyer_id,
     row_number() over (
         partition by buyer_id order by paid_at, order_id
     ) as platform_order_seq,
@@ -152,7 +159,7 @@ select
                 )
     end as streamer_order_seq
 from intermediate.int_orders_latest
-where is_counted
+where is_counted and true
 ;
 
 -- models/staging/platform/stg_platform__follows.sql
@@ -189,7 +196,29 @@ create table intermediate.int_follow_intervals as
 -- following opens an interval, an unfollow while following closes it. Duplicate follows and
 -- unfollows without a follow change nothing, and a re-follow opens a new interval.
 -- `followed_until` is NULL while the follow is still open.
+--
+-- Incremental, keyed by follower: a run recomputes every pair of the followers with an event
+-- exported in the window, or a stored pair whose events' export dates span it
+-- (first_exported_on .. last_exported_on), from all of their events.
+
+
 with events as (
+    select * from staging.stg_platform__follows
+    
+),
+
+export_spans as (
+    select
+        follower_id,
+        streamer_id,
+        min(exported_on) as first_exported_on,
+        max(exported_on) as last_exported_on
+    from events
+    group by follower_id, streamer_id
+),
+
+intervals as (
+    with events as (
     select
         follower_id, streamer_id,
         event_type,
@@ -197,7 +226,7 @@ with events as (
         event_id,
         lag(event_type) over (partition by follower_id, streamer_id order by event_at, event_id)
             as previous_event_type
-    from staging.stg_platform__follows
+    from events
 ),
 
 state_changes as (
@@ -220,6 +249,19 @@ paired as (
 select follower_id, streamer_id, followed_from, followed_until
 from paired
 where event_type = 'follow'
+)
+
+select
+    intervals.follower_id,
+    intervals.streamer_id,
+    intervals.followed_from,
+    intervals.followed_until,
+    export_spans.first_exported_on,
+    export_spans.last_exported_on
+from intervals
+inner join export_spans
+    on intervals.follower_id = export_spans.follower_id
+    and intervals.streamer_id = export_spans.streamer_id
 ;
 
 -- models/intermediate/orders/int_orders_attributed.sql
@@ -228,9 +270,14 @@ create table intermediate.int_orders_attributed as
 -- private-domain when, at the moment it was paid, the buyer followed the streamer who sold it
 -- (followed_from <= paid_at < followed_until). A follow after payment, or one undone before it,
 -- does not count; orders without a streamer are public-domain.
+--
+-- Incremental, by buyer: a run recomputes the orders of the buyers in int_touched_buyers.
+
+-- depends_on: "lower_bound"."intermediate"."int_touched_buyers"
+
 with counted_orders as (
     select * from intermediate.int_orders_latest
-    where is_counted
+    where is_counted and true
 ),
 
 follow_at_payment as (
@@ -259,6 +306,11 @@ create table intermediate.int_orders_by_scope as
 -- its streamer (orders without a streamer are not in any streamer scope). `scope_order_seq` is
 -- the order's position among the buyer's counted orders in that scope, so a repurchase order is
 -- one with scope_order_seq >= 2. Repurchase and private-domain marts aggregate this one model.
+--
+-- Incremental, by buyer: a run recomputes the orders of the buyers in int_touched_buyers.
+
+-- depends_on: "lower_bound"."intermediate"."int_touched_buyers"
+
 with orders as (
     select
         attributed.order_id,
@@ -275,6 +327,7 @@ with orders as (
     from intermediate.int_orders_attributed as attributed
     inner join intermediate.int_order_sequences as sequences
         on attributed.order_id = sequences.order_id
+    where true
 ),
 
 scoped as (
@@ -701,6 +754,11 @@ insert into marts.fct_orders (order_id, buyer_id, shop_id, streamer_id, session_
 select order_id, buyer_id, shop_id, streamer_id, session_id, product_id, category, entry_point, status, created_at, paid_at, paid_date, gmv, refund_amount, net_gmv, traffic_domain, platform_order_seq, shop_order_seq, streamer_order_seq, is_platform_repurchase, is_shop_repurchase, is_streamer_repurchase from (
 -- One row per counted order (paid_at not null), in its latest version. The single place where an
 -- order's GMV, traffic domain and repurchase position meet; every commerce mart aggregates this.
+--
+-- Incremental, by buyer: a run recomputes the orders of the buyers in int_touched_buyers.
+
+-- depends_on: "lower_bound"."intermediate"."int_touched_buyers"
+
 select
     orders.order_id,
     orders.buyer_id,
@@ -727,6 +785,7 @@ select
 from intermediate.int_orders_attributed as orders
 inner join intermediate.int_order_sequences as sequences
     on orders.order_id = sequences.order_id
+where true
 ) as model_subq;
 
 -- models/marts/governance/enforcement_commerce_monthly.sql
@@ -1136,23 +1195,32 @@ create table intermediate.int_order_refund_events as
 -- version to the next (the first version's change is its own refund), on the reporting day of
 -- the version's updated_at. This is how a late refund is "also visible on the refund's own
 -- day" (METRICS.md), while gmv_daily restates the paid day through the latest version.
+--
+-- Incremental, keyed by order_id: a run recomputes the events of the orders with a version
+-- exported in the window or a stored event recorded by a version from it (a re-export that drops
+-- a version changes the next version's refund change), from all of their versions.
+
+
 with versions as (
     select
         order_id,
         updated_at,
         refund_amount,
+        exported_on,
         lag(refund_amount) over (
             partition by order_id
             order by updated_at, exported_on, source_file, source_row
         ) as previous_refund_amount
     from staging.stg_platform__orders
+    
 )
 
 select
     order_id,
     updated_at as recorded_at,
     cast((updated_at at time zone 'Asia/Shanghai') as date) as recorded_date,
-    cast(refund_amount - coalesce(previous_refund_amount, 0) as decimal(18, 2)) as refund_change
+    cast(refund_amount - coalesce(previous_refund_amount, 0) as decimal(18, 2)) as refund_change,
+    exported_on
 from versions
 where refund_amount != coalesce(previous_refund_amount, 0)
 ;
@@ -1589,6 +1657,17 @@ select month_start, scope, scope_id, gmv, private_gmv, private_domain_share, ord
 -- private_domain_share and repurchase_private_share (METRICS.md) per month and scope. Private
 -- domain is decided point in time in int_orders_attributed; a repurchase order is a 2nd or later
 -- counted order of the buyer within the scope.
+--
+-- Incremental: a run recomputes the (month, scope) groups in int_touched_scope_months.
+
+-- depends_on: "lower_bound"."intermediate"."int_touched_scope_months"
+
+with orders as (
+    select by_scope.*
+    from intermediate.int_orders_by_scope as by_scope
+    
+)
+
 select
     month_start,
     scope,
@@ -1615,7 +1694,7 @@ select
         when count(case when is_repurchase then 1 end) > 0
             then cast(count(case when is_repurchase and traffic_domain = 'private' then 1 end) as double) / count(case when is_repurchase then 1 end)
     end as repurchase_private_share
-from intermediate.int_orders_by_scope
+from orders
 group by month_start, scope, scope_id
 ) as model_subq;
 
@@ -1634,6 +1713,11 @@ select period_grain, period_start, scope, scope_id, buyers, repeat_buyers, repea
 -- repeat_purchase_rate (METRICS.md): for a period and a scope, buyers with >= 2 counted orders
 -- in the period within the scope / buyers with >= 1. One row per period grain (month, quarter,
 -- year), period start, scope and scope id; periods with no buyers have no row.
+--
+-- Incremental: a run recomputes the (grain, period, scope) groups in int_touched_scope_periods.
+
+-- depends_on: "lower_bound"."intermediate"."int_touched_scope_periods"
+
 with orders as (
     select
         scope,
@@ -1648,33 +1732,33 @@ with orders as (
 buyer_periods as (
         select
             'month' as period_grain,
-            month_start as period_start,
-            scope,
-            scope_id,
-            buyer_id,
+            orders.month_start as period_start,
+            orders.scope,
+            orders.scope_id,
+            orders.buyer_id,
             count(*) as counted_orders
         from orders
-        group by month_start, scope, scope_id, buyer_id
+        group by orders.month_start, orders.scope, orders.scope_id, orders.buyer_id
             union all
         select
             'quarter' as period_grain,
-            quarter_start as period_start,
-            scope,
-            scope_id,
-            buyer_id,
+            orders.quarter_start as period_start,
+            orders.scope,
+            orders.scope_id,
+            orders.buyer_id,
             count(*) as counted_orders
         from orders
-        group by quarter_start, scope, scope_id, buyer_id
+        group by orders.quarter_start, orders.scope, orders.scope_id, orders.buyer_id
             union all
         select
             'year' as period_grain,
-            year_start as period_start,
-            scope,
-            scope_id,
-            buyer_id,
+            orders.year_start as period_start,
+            orders.scope,
+            orders.scope_id,
+            orders.buyer_id,
             count(*) as counted_orders
         from orders
-        group by year_start, scope, scope_id, buyer_id
+        group by orders.year_start, orders.scope, orders.scope_id, orders.buyer_id
 )
 
 select
@@ -1707,14 +1791,23 @@ select month_start, scope, scope_id, buyers, returning_buyers, returning_buyer_s
 -- returning_buyer_share (METRICS.md): of the buyers with a counted order in month M in a scope,
 -- the share who had a counted order in the same scope in the 12 calendar months before M
 -- (month_start - 12 months <= earlier order's month < M).
-with buyer_months as (
-    select distinct
-        scope,
-        scope_id,
-        buyer_id,
-        month_start
-    from intermediate.int_orders_by_scope
-),
+--
+-- Incremental: a run recomputes the rows in int_touched_returning_months (each touched
+-- scope-month and the 12 after it), from the scope's buyer-months of those months and the 12
+-- before the earliest of them.
+
+-- depends_on: "lower_bound"."intermediate"."int_touched_returning_months"
+
+
+    with buyer_months as (
+        select distinct
+            scope,
+            scope_id,
+            buyer_id,
+            month_start
+        from intermediate.int_orders_by_scope
+    ),
+
 
 with_previous as (
     select
@@ -1737,6 +1830,7 @@ flagged as (
 
     (month_start + cast(-12 as bigint) * interval 1 month) as is_returning
     from with_previous
+    
 )
 
 select

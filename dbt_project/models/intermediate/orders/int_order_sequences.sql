@@ -1,8 +1,22 @@
 -- Each counted order's position in its buyer's counted orders within each scope, ordered by
 -- paid_at with ties broken by order_id. A repurchase order is a 2nd or later order in a scope.
 -- Orders without a streamer have no streamer-scope position.
+--
+-- Incremental, by buyer: a run renumbers every counted order of the buyers in
+-- int_touched_buyers (a late first order shifts all of the buyer's later positions).
+{{ config(
+    materialized='incremental',
+    unique_key='order_id',
+    incremental_strategy=keyed_incremental_strategy(),
+    on_schema_change='fail',
+    tags=['partitioned'],
+    pre_hook="{{ delete_touched_buyers() }}",
+) }}
+-- depends_on: {{ ref('int_touched_buyers') }}
+
 select
     order_id,
+    buyer_id,
     row_number() over (
         partition by buyer_id order by paid_at, order_id
     ) as platform_order_seq,
@@ -16,4 +30,4 @@ select
                 )
     end as streamer_order_seq
 from {{ ref('int_orders_latest') }}
-where is_counted
+where is_counted and {{ of_touched_buyers() }}

@@ -2,38 +2,35 @@
 -- updated_at go to the later export, then the later file and row, so the choice is deterministic.
 -- Adds the reporting-day columns and the order's money figures once, for every mart.
 --
--- Incremental: a run for a window of export dates recomputes exactly the orders touched by it
--- (a version exported in the window, or a latest version that came from it), from all of their
--- versions. A refund exported days later thus restates the order, and every mart built from
--- this model restates the day the order was paid.
+-- Incremental (state keyed by order_id): a run for a window of export dates recomputes exactly
+-- the orders touched by it (a version exported in the window, or a stored latest version that
+-- came from it), from all of their versions; an order a corrected re-export dropped disappears
+-- (macros/export_window.sql). A refund exported days later thus restates the order, and every
+-- mart built from this model restates the day the order was paid. The latest version is chosen
+-- by a hash aggregate over the touched orders' versions only (macro deduplicate), never a sort.
 {{ config(
     materialized='incremental',
     unique_key='order_id',
-    incremental_strategy='delete+insert',
+    incremental_strategy=keyed_incremental_strategy(),
     on_schema_change='fail',
     tags=['partitioned'],
-    post_hook="{{ delete_keys_gone_from(ref('stg_platform__orders'), 'order_id') }}",
+    pre_hook=[
+        "{{ record_touched_orders() }}",
+        "{{ delete_touched_keys('order_id') }}",
+    ],
 ) }}
 
-{% if is_incremental() %}
-    with touched as (
-        {{ keys_in_export_window(ref('stg_platform__orders'), 'order_id') }}
-    ),
-{% else %}
-    with
-{% endif %}
-
-versions as (
-    select
-        *,
-        row_number() over (
-            partition by order_id
-            order by updated_at desc, exported_on desc, source_file desc, source_row desc
-        ) as version_rank
-    from {{ ref('stg_platform__orders') }}
+with versions as (
+    select * from {{ ref('stg_platform__orders') }}
     {% if is_incremental() %}
-        where order_id in (select order_id from touched)
+        where order_id in (select order_id from {{ touched_keys() }})
     {% endif %}
+),
+
+latest as (
+    {{ deduplicate(
+        'versions', unique_by=['order_id'], latest_by=['updated_at'] + lineage_columns()
+    ) }}
 )
 
 select
@@ -64,5 +61,4 @@ select
     {{ money(
         'case when paid_at is not null then coalesce(paid_amount, 0) - refund_amount else 0 end'
     ) }} as net_gmv
-from versions
-where version_rank = 1
+from latest
