@@ -79,6 +79,11 @@ class Settings:
     def __post_init__(self) -> None:
         object.__setattr__(self, "warehouse_path", Path(self.warehouse_path).resolve())
         object.__setattr__(self, "landing_root", Path(self.landing_root).resolve())
+        if "'" in str(self.warehouse_path):
+            raise SettingsError(
+                f"the warehouse path {self.warehouse_path} contains a quote ('), which dbt's "
+                "DuckDB adapter cannot open; choose a path without one"
+            )
         _check_size("LCW_DUCKDB_MEMORY_LIMIT", self.duckdb_memory_limit)
         _check_size("LCW_DUCKDB_MAX_SPILL", self.duckdb_max_temp_directory_size)
         if self.first_export_date < EARLIEST_SUPPORTED_EXPORT_DATE:

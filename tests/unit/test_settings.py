@@ -66,3 +66,8 @@ def test_settings_are_frozen() -> None:
     assert settings.with_changes(first_export_date=date(2000, 1, 1)).first_export_date == date(
         2000, 1, 1
     )
+
+
+def test_a_quote_in_the_warehouse_path_is_refused_up_front(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="contains a quote"):
+        Settings(warehouse_path=tmp_path / "bob's.duckdb")
