@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from helpers import REPO_ROOT
+from helpers import VALID_ORDER as HELPERS_VALID_ORDER
 
 from orchestration.landing.contract import MAX_AMOUNT_INVOLVED, MAX_ORDER_AMOUNT
 from orchestration.landing.loader import load_partition
@@ -30,15 +31,8 @@ PART = f"dt={DT.isoformat()}"
 PHONE = "13800000000"
 ADDRESS = "上海市浦东新区张江路100号"
 
-VALID_ORDER = {
-    "order_id": "007", "buyer_id": "b1", "shop_id": "sh1", "streamer_id": "s1",
-    "session_id": "", "product_id": "p1", "category": "美妆", "quantity": "1",
-    "item_amount": "110.00", "discount_amount": "10.00", "paid_amount": "100.00",
-    "refund_amount": "", "status": "paid", "entry_point": "follow_feed",
-    "created_at": "2021-06-15T20:00:00+08:00", "paid_at": "2021-06-15T20:01:00+08:00",
-    "updated_at": "2021-06-15T20:01:00+08:00",
-    "receiver_phone": PHONE, "receiver_address": ADDRESS,
-}  # fmt: skip
+# The helpers' valid order, with the personal data that must never leave raw in clear.
+VALID_ORDER = {**HELPERS_VALID_ORDER, "receiver_phone": PHONE, "receiver_address": ADDRESS}
 VALID_FOLLOW = {
     "event_id": "e1", "follower_id": "b1", "streamer_id": "s1", "event_type": "follow",
     "event_at": "2021-06-15T10:00:00+08:00",

@@ -78,6 +78,9 @@ class DbtBuildConfig(Config):
         ),
     )
 
+    def args(self, build_args: list[str]) -> list[str]:
+        return [*build_args, "--full-refresh"] if self.full_refresh else build_args
+
 
 def build_dbt_assets(
     settings: Settings, partitions: PartitionsDefinition
@@ -99,9 +102,8 @@ def build_dbt_assets(
     def partitioned(
         context: AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
     ) -> Iterator[Any]:
-        args = [*build_args, "--full-refresh"] if config.full_refresh else build_args
         with export_window_env(export_dates_of(context)):
-            invocation = dbt.cli(args, context=context)
+            invocation = dbt.cli(config.args(build_args), context=context)
         yield from with_progress(invocation.stream(), len(context.selected_asset_keys))
 
     @dbt_assets(
@@ -115,8 +117,7 @@ def build_dbt_assets(
     def unpartitioned(
         context: AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
     ) -> Iterator[Any]:
-        args = [*build_args, "--full-refresh"] if config.full_refresh else build_args
-        invocation = dbt.cli(args, context=context)
+        invocation = dbt.cli(config.args(build_args), context=context)
         yield from with_progress(invocation.stream(), len(context.selected_asset_keys))
 
     return partitioned, unpartitioned
