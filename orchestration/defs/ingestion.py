@@ -1,4 +1,5 @@
-"""The six ingestion assets: landing files of one export date → `raw.<source>` in DuckDB.
+"""The six ingestion assets: landing files of one export date → `raw.<source>` in DuckDB (and,
+for the spark engine, the same partition as Parquet in the lake: `RawLake`).
 
 Each asset is partitioned by export date (`dt`). A run over a range of dates is one run
 (single-run backfill policy) that replaces each partition in its own transaction, in date order.
@@ -24,8 +25,9 @@ from dagster import (
 from dagster_duckdb import DuckDBResource
 
 from orchestration.defs.progress import is_milestone, progress_log
-from orchestration.defs.resources import LandingZone
+from orchestration.defs.resources import LandingZone, RawLake
 from orchestration.landing.contract import SOURCES
+from orchestration.landing.lake import export_partition
 from orchestration.landing.loader import LoadResult, load_partition, trailing_average_loaded
 from orchestration.settings import WAREHOUSE_POOL
 
@@ -101,7 +103,10 @@ def build_ingestion_asset(source_name: str, partitions: PartitionsDefinition) ->
         ],
     )
     def ingest(
-        context: AssetExecutionContext, warehouse: DuckDBResource, landing: LandingZone
+        context: AssetExecutionContext,
+        warehouse: DuckDBResource,
+        landing: LandingZone,
+        lake: RawLake,
     ) -> MaterializeResult:
         loads: list[LoadResult] = []
         dropped: dict[str, str] = {}
@@ -110,6 +115,8 @@ def build_ingestion_asset(source_name: str, partitions: PartitionsDefinition) ->
                 dt = date.fromisoformat(partition_key)
                 baseline = trailing_average_loaded(conn, source_name, dt)
                 result = load_partition(conn, landing.path, source_name, dt)
+                if lake.raw_path is not None:  # the spark engine reads raw from the lake
+                    export_partition(conn, lake.raw_path, source_name, dt)
                 loads.append(result)
                 if (
                     baseline is not None

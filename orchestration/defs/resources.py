@@ -34,6 +34,17 @@ class PublishedMarts(ConfigurableResource):
         return Path(self.root)
 
 
+class RawLake(ConfigurableResource):
+    """Where ingestion also writes the raw layer as Parquet for the spark engine (`<root>/raw`);
+    an empty root (the duckdb engine) writes nothing."""
+
+    root: str = ""
+
+    @property
+    def raw_path(self) -> Path | None:
+        return Path(self.root) / "raw" if self.root else None
+
+
 def build_resources(settings: Settings) -> dict[str, object]:
     """The resources every code path (UI, schedule, CLI, tests) runs with."""
     return {
@@ -42,5 +53,6 @@ def build_resources(settings: Settings) -> dict[str, object]:
         ),
         "landing": LandingZone(root=str(settings.landing_root)),
         "published": PublishedMarts(root=str(settings.published_path)),
-        "dbt": DbtCliResource(project_dir=dbt_project),
+        "lake": RawLake(root=str(settings.lake_directory) if settings.engine == "spark" else ""),
+        "dbt": DbtCliResource(project_dir=dbt_project, target=settings.dbt_target),
     }
