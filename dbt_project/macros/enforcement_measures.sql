@@ -9,5 +9,5 @@
     count(distinct case when gang_id is not null then target_type || ':' || target_id end)
         as gang_accounts,
     count(distinct case_id) as distinct_cases,
-    cast(coalesce(sum(amount_involved), 0) as decimal(18, 2)) as amount_involved
+    {{ money('coalesce(sum(amount_involved), 0)') }} as amount_involved
 {%- endmacro %}

@@ -22,7 +22,8 @@
 
 {#-
   The keys an incremental run must recompute: those with a row exported in the window now, and
-  those whose stored row came from the window (so a corrected re-export replaces it).
+  those whose stored row came from the window (so a corrected re-export that changed or dropped
+  it is seen). `source_relation` must expose `exported_on` as a column it can filter on cheaply.
 -#}
 {% macro keys_in_export_window(source_relation, key) -%}
     select {{ key }} from {{ source_relation }}
@@ -34,16 +35,59 @@
 
 
 {#-
-  A post-hook for the incremental models: delete the rows that came from the window's export
-  dates but whose key no longer exists in staging at all (a corrected re-export dropped it).
-  delete+insert alone only replaces keys that are still present.
+  Recompute-by-key for incremental models, in three steps that every adapter can run:
+    1. pre-hook  `record_touched_keys`: store the keys the run touches (keys_in_export_window)
+       in a small table beside the model, <model>__touched, before anything changes;
+    2. pre-hook  `delete_touched_keys`: delete the model's rows of those keys, so a key whose
+       recomputation yields no row any more (a re-export dropped it) disappears;
+    3. the model selects only `where <key> in (select <key> from touched_keys(...))` and the
+       incremental strategy inserts (merge or delete+insert by the same key is then a no-op
+       delete).
+  The touched keys are read from the table, never recomputed after step 2, so steps 2 and 3
+  agree. A post-hook `drop_touched_keys` removes the table. Outside incremental runs every step
+  is a no-op and the model builds in full.
 -#}
-{% macro delete_keys_gone_from(source_relation, key) -%}
+{% macro touched_keys() -%}
+    {{ return(api.Relation.create(
+        database=this.database, schema=this.schema, identifier=this.identifier ~ '__touched'
+    )) }}
+{%- endmacro %}
+
+{% macro record_touched_keys(source_relation, key) -%}
     {%- if is_incremental() -%}
-    delete from {{ this }}
-    where {{ in_export_window('exported_on') }}
-        and {{ key }} not in (select {{ key }} from {{ source_relation }})
+    create or replace table {{ touched_keys() }} as
+    {{ keys_in_export_window(source_relation, key) }}
     {%- else -%}
     select 1
     {%- endif -%}
+{%- endmacro %}
+
+{% macro delete_touched_keys(key) -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }} where {{ key }} in (select {{ key }} from {{ touched_keys() }})
+    {%- else -%}
+    select 1
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro drop_touched_keys() -%}
+    drop table if exists {{ touched_keys() }}
+{%- endmacro %}
+
+
+{#-
+  The incremental strategy of a model that keeps state keyed by `unique_key`, per adapter:
+  delete+insert on DuckDB (and by default), merge on Spark (Delta). Models that keep aggregates
+  by period would use insert_overwrite by period partition on Spark.
+-#}
+{% macro keyed_incremental_strategy() -%}
+    {{ return(adapter.dispatch('keyed_incremental_strategy', 'live_commerce_warehouse')()) }}
+{%- endmacro %}
+
+{% macro default__keyed_incremental_strategy() -%}
+    {{ return('delete+insert') }}
+{%- endmacro %}
+
+{% macro spark__keyed_incremental_strategy() -%}
+    {{ return('merge') }}
 {%- endmacro %}

@@ -1,14 +1,23 @@
 -- Re-aggregated daily figures equal the monthly marts: GMV summed over gmv_daily's days of a
 -- month equals the platform GMV of that month in gmv_monthly_by_dimension,
 -- private_domain_share_monthly and enforcement_commerce_monthly. Returns the months that differ.
-with daily as (
+with days as (
     select
         {{ period_start('month', 'day') }} as month_start,
+        gmv,
+        private_gmv,
+        orders
+    from {{ ref('gmv_daily') }}
+),
+
+daily as (
+    select
+        month_start,
         sum(gmv) as gmv,
         sum(private_gmv) as private_gmv,
         sum(orders) as orders
-    from {{ ref('gmv_daily') }}
-    group by 1
+    from days
+    group by month_start
     having sum(orders) > 0
 ),
 

@@ -34,14 +34,14 @@ buyers as (
         firsts.scope,
         firsts.scope_id,
         firsts.cohort_month,
-        {%- for days in windows %}
+    {%- for days in windows %}
         case
             when seconds.second_paid_at
                 <= {{ dbt.dateadd('day', days, 'firsts.first_paid_at') }}
                 then 1
             else 0
         end as retained_{{ days }}d{{ "," if not loop.last }}
-        {%- endfor %}
+    {%- endfor %}
     from firsts
     left join seconds
         on firsts.scope = seconds.scope
@@ -55,10 +55,10 @@ cohorts as (
         scope_id,
         cohort_month,
         count(*) as cohort_buyers,
-        {%- for days in windows %}
+    {%- for days in windows %}
         cast(sum(retained_{{ days }}d) as {{ dbt.type_bigint() }})
             as retained_{{ days }}d_all{{ "," if not loop.last }}
-        {%- endfor %}
+    {%- endfor %}
     from buyers
     group by scope, scope_id, cohort_month
 )
@@ -68,7 +68,7 @@ select
     cohorts.scope,
     cohorts.scope_id,
     cohorts.cohort_buyers,
-    {%- for days in windows %}
+{%- for days in windows %}
     {%- set elapsed -%}
         {{ dbt.dateadd('day', days, dbt.last_day('cohorts.cohort_month', 'month')) }}
         <= data_end.last_paid_date
@@ -78,6 +78,6 @@ select
         when {{ elapsed }}
             then {{ safe_rate('cohorts.retained_' ~ days ~ 'd_all', 'cohorts.cohort_buyers') }}
     end as retention_{{ days }}d{{ "," if not loop.last }}
-    {%- endfor %}
+{%- endfor %}
 from cohorts
 cross join data_end

@@ -51,7 +51,7 @@ by_tier as (
         fan_tier,
         count(distinct streamer_id) as streamers,
         cast(sum(sessions) as {{ dbt.type_bigint() }}) as sessions,
-        cast(sum(gmv) as decimal(18, 2)) as gmv
+        {{ money('sum(gmv)') }} as gmv
     from activity
     group by month_start, fan_tier
 ),
@@ -61,7 +61,7 @@ with_totals as (
         *,
         cast(sum(sessions) over (partition by month_start) as {{ dbt.type_bigint() }})
             as total_sessions,
-        cast(sum(gmv) over (partition by month_start) as decimal(18, 2)) as total_gmv
+        {{ money('sum(gmv) over (partition by month_start)') }} as total_gmv
     from by_tier
 )
 

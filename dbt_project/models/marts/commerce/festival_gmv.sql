@@ -37,10 +37,10 @@ measured as (
         festivals.end_date,
         {{ dbt.datediff('festivals.start_date', 'festivals.end_date', 'day') }} + 1
             as festival_days,
-        cast(festival_days.gmv as decimal(18, 2)) as gmv,
+        {{ money('festival_days.gmv') }} as gmv,
         cast(festival_days.orders as {{ dbt.type_bigint() }}) as orders,
         coalesce(baseline_days.baseline_days, 0) as baseline_days,
-        cast(coalesce(baseline_days.baseline_gmv, 0) as decimal(18, 2)) as baseline_gmv
+        {{ money('coalesce(baseline_days.baseline_gmv, 0)') }} as baseline_gmv
     from festivals
     inner join festival_days on festivals.festival_id = festival_days.festival_id
     left join baseline_days on festivals.festival_id = baseline_days.festival_id
@@ -56,7 +56,7 @@ select
     case
         when measured.baseline_days > 0 and measured.baseline_gmv > 0
             then (cast(measured.gmv as double) / measured.festival_days)
-            / (cast(measured.baseline_gmv as double) / measured.baseline_days)
+                / (cast(measured.baseline_gmv as double) / measured.baseline_days)
     end as uplift,
     prior_year.gmv as prior_year_gmv,
     case

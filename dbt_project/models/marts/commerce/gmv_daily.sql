@@ -45,14 +45,14 @@ select
     days.day,
     coalesce(paid.orders, 0) as orders,
     coalesce(paid.buyers, 0) as buyers,
-    cast(coalesce(paid.gmv, 0) as decimal(18, 2)) as gmv,
-    cast(coalesce(paid.refund_amount, 0) as decimal(18, 2)) as refund_amount,
-    cast(coalesce(paid.net_gmv, 0) as decimal(18, 2)) as net_gmv,
-    cast(coalesce(paid.private_gmv, 0) as decimal(18, 2)) as private_gmv,
-    cast(coalesce(paid.public_gmv, 0) as decimal(18, 2)) as public_gmv,
+    {{ money('coalesce(paid.gmv, 0)') }} as gmv,
+    {{ money('coalesce(paid.refund_amount, 0)') }} as refund_amount,
+    {{ money('coalesce(paid.net_gmv, 0)') }} as net_gmv,
+    {{ money('coalesce(paid.private_gmv, 0)') }} as private_gmv,
+    {{ money('coalesce(paid.public_gmv, 0)') }} as public_gmv,
     coalesce(placed.placed_orders, 0) as placed_orders,
-    cast(coalesce(placed.placed_gmv, 0) as decimal(18, 2)) as placed_gmv,
-    cast(coalesce(refunds.refunds_recorded, 0) as decimal(18, 2)) as refunds_recorded
+    {{ money('coalesce(placed.placed_gmv, 0)') }} as placed_gmv,
+    {{ money('coalesce(refunds.refunds_recorded, 0)') }} as refunds_recorded
 from days
 left join paid on days.day = paid.day
 left join placed on days.day = placed.day

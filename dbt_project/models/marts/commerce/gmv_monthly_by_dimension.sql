@@ -30,19 +30,19 @@ orders_with_tier as (
 
 sliced as (
     {%- for dimension, value in dimensions.items() %}
-    select
-        orders.month_start,
-        '{{ dimension }}' as dimension,
-        {{ value }} as dimension_value,
-        count(*) as orders,
-        count(distinct orders.buyer_id) as buyers,
-        sum(orders.gmv) as gmv,
-        sum(orders.net_gmv) as net_gmv
-    from orders_with_tier as orders
-    group by 1, 2, 3
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
+        select
+            orders.month_start,
+            '{{ dimension }}' as dimension,
+            {{ value }} as dimension_value,
+            count(*) as orders,
+            count(distinct orders.buyer_id) as buyers,
+            sum(orders.gmv) as gmv,
+            sum(orders.net_gmv) as net_gmv
+        from orders_with_tier as orders
+        group by orders.month_start, {{ value }}
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
     {%- endfor %}
 )
 
@@ -50,12 +50,12 @@ select
     current_period.month_start,
     current_period.dimension,
     current_period.dimension_value,
-    cast(current_period.gmv as decimal(18, 2)) as gmv,
-    cast(current_period.net_gmv as decimal(18, 2)) as net_gmv,
+    {{ money('current_period.gmv') }} as gmv,
+    {{ money('current_period.net_gmv') }} as net_gmv,
     current_period.orders,
     current_period.buyers,
-    cast(prior_month.gmv as decimal(18, 2)) as prior_month_gmv,
-    cast(prior_year.gmv as decimal(18, 2)) as prior_year_gmv,
+    {{ money('prior_month.gmv') }} as prior_month_gmv,
+    {{ money('prior_year.gmv') }} as prior_year_gmv,
     case
         when prior_month.gmv > 0 then cast(current_period.gmv as double) / prior_month.gmv - 1
     end as mom_growth,

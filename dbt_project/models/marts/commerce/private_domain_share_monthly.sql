@@ -5,8 +5,8 @@ select
     month_start,
     scope,
     scope_id,
-    cast(sum(gmv) as decimal(18, 2)) as gmv,
-    cast(sum(case when traffic_domain = 'private' then gmv else 0 end) as decimal(18, 2))
+    {{ money('sum(gmv)') }} as gmv,
+    {{ money("sum(case when traffic_domain = 'private' then gmv else 0 end)") }}
         as private_gmv,
     {{ safe_rate("sum(case when traffic_domain = 'private' then gmv else 0 end)", 'sum(gmv)') }}
         as private_domain_share,

@@ -2,20 +2,31 @@
 -- in the period within the scope / buyers with >= 1. One row per period grain (month, quarter,
 -- year), period start, scope and scope id; periods with no buyers have no row.
 {%- set grains = ['month', 'quarter', 'year'] %}
-with buyer_periods as (
-    {%- for grain in grains %}
+with orders as (
     select
-        '{{ grain }}' as period_grain,
-        {{ period_start(grain, 'paid_date') }} as period_start,
         scope,
         scope_id,
         buyer_id,
-        count(*) as counted_orders
+    {%- for grain in grains %}
+        {{ period_start(grain, 'paid_date') }} as {{ grain }}_start{{ "," if not loop.last }}
+    {%- endfor %}
     from {{ ref('int_orders_by_scope') }}
-    group by 2, 3, 4, 5
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
+),
+
+buyer_periods as (
+    {%- for grain in grains %}
+        select
+            '{{ grain }}' as period_grain,
+            {{ grain }}_start as period_start,
+            scope,
+            scope_id,
+            buyer_id,
+            count(*) as counted_orders
+        from orders
+        group by {{ grain }}_start, scope, scope_id, buyer_id
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
     {%- endfor %}
 )
 

@@ -95,15 +95,18 @@ window_starts as (
 -- At equal instants a window start is read before the interval ends there: an interval
 -- (after, until] contains a exactly when after < a <= until.
 timeline as (
-    select arm, arm_key, measure, covered_after as event_at, 1 as step, 1 as delta,
-        null as shop_id, null as trust_right, null::timestamptz as enabled_at, null as side
+    select
+        arm, arm_key, measure, covered_after as event_at, 1 as step, 1 as delta,
+        null as shop_id, null as trust_right, null as enabled_at, null as side
     from arm_coverage
     union all
-    select arm, arm_key, measure, covered_until as event_at, 1 as step, -1 as delta,
-        null, null, null, null
+    select
+        arm, arm_key, measure, covered_until as event_at, 1 as step, -1 as delta,
+        null as shop_id, null as trust_right, null as enabled_at, null as side
     from arm_coverage
     union all
-    select window_starts.arm, window_starts.arm_key, measures.measure, window_start as event_at,
+    select
+        window_starts.arm, window_starts.arm_key, measures.measure, window_start as event_at,
         0 as step, 0 as delta,
         shop_id, trust_right, enabled_at, side
     from window_starts
@@ -132,16 +135,16 @@ rates as (
         shop_id,
         trust_right,
         enabled_at,
-        {%- for side in ['before', 'after'] %}
-        {%- for measure in ['buyers', 'repeat_buyers'] %}
-        sum(case when arm = 'treated' and side = '{{ side }}' and measure = '{{ measure }}'
-            then pairs end) as {{ side }}_{{ measure }},
-        sum(case when arm = 'all' and side = '{{ side }}' and measure = '{{ measure }}'
-            then pairs end)
-        - sum(case when arm = 'holders' and side = '{{ side }}' and measure = '{{ measure }}'
-            then pairs end) as control_{{ side }}_{{ measure }}{{ "," if not (loop.last and side == 'after') }}
-        {%- endfor %}
-        {%- endfor %}
+    {%- for side in ['before', 'after'] %}
+    {%- for measure in ['buyers', 'repeat_buyers'] %}
+        {%- set this_window = "side = '" ~ side ~ "' and measure = '" ~ measure ~ "'" %}
+        sum(case when arm = 'treated' and {{ this_window }} then pairs end)
+            as {{ side }}_{{ measure }},
+        sum(case when arm = 'all' and {{ this_window }} then pairs end)
+        - sum(case when arm = 'holders' and {{ this_window }} then pairs end)
+            as control_{{ side }}_{{ measure }}{{ "," if not (loop.last and side == 'after') }}
+    {%- endfor %}
+    {%- endfor %}
     from counted
     where step = 0
     group by shop_id, trust_right, enabled_at
@@ -156,14 +159,19 @@ measured as (
         enablements.shop_id,
         enablements.trust_right,
         enablements.enabled_at,
-        {%- for prefix in ['before', 'after', 'control_before', 'control_after'] %}
-        coalesce(rates.{{ prefix }}_buyers, 0)::bigint as {{ prefix }}_buyers,
-        coalesce(rates.{{ prefix }}_repeat_buyers, 0)::bigint as {{ prefix }}_repeat_buyers,
+        -- sqlfluff misreads the indentation of a loop that is followed by more columns.
+        -- noqa: disable=LT02
+    {%- for prefix in ['before', 'after', 'control_before', 'control_after'] %}
+        cast(coalesce(rates.{{ prefix }}_buyers, 0) as {{ dbt.type_bigint() }})
+            as {{ prefix }}_buyers,
+        cast(coalesce(rates.{{ prefix }}_repeat_buyers, 0) as {{ dbt.type_bigint() }})
+            as {{ prefix }}_repeat_buyers,
         {{ safe_rate('rates.' ~ prefix ~ '_repeat_buyers', 'rates.' ~ prefix ~ '_buyers') }}
             as {{ prefix }}_rate,
-        {%- endfor %}
+    {%- endfor %}
         {{ dbt.dateadd('day', window_days, 'enablements.enabled_at') }}
-            <= data_end.last_paid_at as after_window_complete
+        <= data_end.last_paid_at as after_window_complete
+    -- noqa: enable=LT02
     from enablements
     left join rates
         on enablements.shop_id = rates.shop_id

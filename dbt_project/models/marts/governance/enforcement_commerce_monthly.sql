@@ -39,8 +39,8 @@ flagged as (
 
 select
     month_start,
-    cast(sum(gmv) as decimal(18, 2)) as gmv,
-    cast(sum(case when is_penalised then gmv else 0 end) as decimal(18, 2)) as penalised_gmv,
+    {{ money('sum(gmv)') }} as gmv,
+    {{ money('sum(case when is_penalised then gmv else 0 end)') }} as penalised_gmv,
     {{ safe_rate('sum(case when is_penalised then gmv else 0 end)', 'sum(gmv)') }}
         as penalised_gmv_share
 from flagged

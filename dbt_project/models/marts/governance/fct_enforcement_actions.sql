@@ -3,10 +3,14 @@
 {{ config(
     materialized='incremental',
     unique_key='action_id',
-    incremental_strategy='delete+insert',
+    incremental_strategy=keyed_incremental_strategy(),
     on_schema_change='fail',
     tags=['partitioned'],
-    post_hook="{{ delete_keys_gone_from(ref('stg_platform__enforcement_actions'), 'action_id') }}",
+    pre_hook=[
+        "{{ record_touched_keys(ref('stg_platform__enforcement_actions'), 'action_id') }}",
+        "{{ delete_touched_keys('action_id') }}",
+    ],
+    post_hook="{{ drop_touched_keys() }}",
 ) }}
 
 select
@@ -26,5 +30,5 @@ select
     exported_on
 from {{ ref('stg_platform__enforcement_actions') }}
 {% if is_incremental() %}
-where action_id in ({{ keys_in_export_window(ref('stg_platform__enforcement_actions'), 'action_id') }})
+    where action_id in (select action_id from {{ touched_keys() }})
 {% endif %}

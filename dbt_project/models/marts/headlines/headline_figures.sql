@@ -5,8 +5,8 @@ with totals as (
     select
         min(day) as first_day,
         max(day) as last_day,
-        cast(sum(gmv) as decimal(18, 2)) as gmv,
-        cast(sum(net_gmv) as decimal(18, 2)) as net_gmv
+        {{ money('sum(gmv)') }} as gmv,
+        {{ money('sum(net_gmv)') }} as net_gmv
     from {{ ref('gmv_daily') }}
 ),
 
@@ -28,7 +28,7 @@ latest_month_returning as (
 
 private_domain as (
     select
-        cast(sum(private_gmv) as decimal(18, 2)) as private_gmv,
+        {{ money('sum(private_gmv)') }} as private_gmv,
         cast(sum(repurchase_orders) as {{ dbt.type_bigint() }}) as repurchase_orders,
         cast(sum(private_repurchase_orders) as {{ dbt.type_bigint() }})
             as private_repurchase_orders
@@ -52,8 +52,9 @@ enforcement as (
         count(case when action_type = 'police_referral' then 1 end) as police_referrals,
         count(distinct case when action_type = 'police_referral' then case_id end)
             as referral_cases,
-        cast(coalesce(sum(case when action_type = 'police_referral' then amount_involved end), 0)
-            as decimal(18, 2)) as referral_amount,
+        {{ money(
+            "coalesce(sum(case when action_type = 'police_referral' then amount_involved end), 0)"
+        ) }} as referral_amount,
         count(distinct case when campaign = 'pinocchio' then session_id end)
             as pinocchio_sessions,
         count(distinct case when campaign = 'pinocchio' then reporter_id end)

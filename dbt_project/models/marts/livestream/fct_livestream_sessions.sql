@@ -27,8 +27,8 @@ select
     sessions.interactions,
     coalesce(session_orders.orders, 0) as orders,
     coalesce(session_orders.buyers, 0) as buyers,
-    cast(coalesce(session_orders.gmv, 0) as decimal(18, 2)) as gmv,
-    cast(coalesce(session_orders.private_gmv, 0) as decimal(18, 2)) as private_gmv
+    {{ money('coalesce(session_orders.gmv, 0)') }} as gmv,
+    {{ money('coalesce(session_orders.private_gmv, 0)') }} as private_gmv
 from {{ ref('int_livestream_sessions') }} as sessions
 left join session_orders
     on sessions.session_id = session_orders.session_id

@@ -51,7 +51,7 @@ combined as (
         audience.watch_minutes,
         coalesce(sales.orders, 0) as orders,
         coalesce(sales.buyers, 0) as buyers,
-        cast(coalesce(sales.gmv, 0) as decimal(18, 2)) as gmv
+        {{ money('coalesce(sales.gmv, 0)') }} as gmv
     from audience
     left join sales
         on audience.month_start = sales.month_start

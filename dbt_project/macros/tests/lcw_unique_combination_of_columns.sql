@@ -1,5 +1,5 @@
 {#- Composite primary key: no two rows share the same values of these columns. -#}
-{% test unique_combination_of_columns(model, combination_of_columns) %}
+{% test lcw_unique_combination_of_columns(model, combination_of_columns) %}
 select {{ combination_of_columns | join(', ') }}, count(*) as rows_with_key
 from {{ model }}
 group by {{ combination_of_columns | join(', ') }}

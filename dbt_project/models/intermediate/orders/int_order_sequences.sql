@@ -12,8 +12,8 @@ select
     case
         when streamer_id is not null
             then row_number() over (
-                partition by buyer_id, streamer_id order by paid_at, order_id
-            )
+                    partition by buyer_id, streamer_id order by paid_at, order_id
+                )
     end as streamer_order_seq
 from {{ ref('int_orders_latest') }}
 where is_counted

@@ -1,5 +1,5 @@
 {#- A published rate equals numerator / denominator, and is NULL exactly when the denominator is 0. -#}
-{% test rate_is_ratio(model, column_name, numerator, denominator) %}
+{% test lcw_rate_is_ratio(model, column_name, numerator, denominator) %}
 select *
 from {{ model }}
 where

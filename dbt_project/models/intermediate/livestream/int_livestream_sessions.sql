@@ -3,10 +3,14 @@
 {{ config(
     materialized='incremental',
     unique_key='session_id',
-    incremental_strategy='delete+insert',
+    incremental_strategy=keyed_incremental_strategy(),
     on_schema_change='fail',
     tags=['partitioned'],
-    post_hook="{{ delete_keys_gone_from(ref('stg_platform__livestream_sessions'), 'session_id') }}",
+    pre_hook=[
+        "{{ record_touched_keys(ref('stg_platform__livestream_sessions'), 'session_id') }}",
+        "{{ delete_touched_keys('session_id') }}",
+    ],
+    post_hook="{{ drop_touched_keys() }}",
 ) }}
 
 select
@@ -22,5 +26,5 @@ select
     exported_on
 from {{ ref('stg_platform__livestream_sessions') }}
 {% if is_incremental() %}
-where session_id in ({{ keys_in_export_window(ref('stg_platform__livestream_sessions'), 'session_id') }})
+    where session_id in (select session_id from {{ touched_keys() }})
 {% endif %}

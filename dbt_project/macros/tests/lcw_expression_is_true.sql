@@ -3,7 +3,7 @@
   Fails with the rows where the expression is false or NULL (NULL is a broken identity too,
   unless `where` excludes those rows).
 -#}
-{% test expression_is_true(model, expression, where=none) %}
+{% test lcw_expression_is_true(model, expression, where=none) %}
 select *
 from {{ model }}
 where not coalesce(({{ expression }}), false)

@@ -1,0 +1,62 @@
+{#-
+  One row per `unique_by` key from `relation`: the row with the greatest `latest_by` (a list of
+  columns, compared in order, e.g. export date, file, row). The row is chosen with a hash
+  aggregate (arg_max of the whole row on one composite ordering key), never a sort of the
+  relation; `latest_by` must identify a row within a key, so the choice is deterministic.
+  Returns the relation's own columns, in their order and types.
+-#}
+{% macro deduplicate(relation, unique_by, latest_by) -%}
+    {{ return(adapter.dispatch('deduplicate', 'live_commerce_warehouse')(relation, unique_by, latest_by)) }}
+{%- endmacro %}
+
+{% macro default__deduplicate(relation, unique_by, latest_by) -%}
+select unnest(latest_row)
+from (
+    select {{ arg_max('candidates', ordering_key(latest_by)) }} as latest_row
+    from {{ relation }} as candidates
+    group by {{ unique_by | join(', ') }}
+) as latest_rows
+{%- endmacro %}
+
+{% macro spark__deduplicate(relation, unique_by, latest_by) -%}
+select latest_rows.latest_row.*
+from (
+    select {{ arg_max('struct(candidates.*)', ordering_key(latest_by)) }} as latest_row
+    from {{ relation }} as candidates
+    group by {{ unique_by | join(', ') }}
+) as latest_rows
+{%- endmacro %}
+
+
+{#- The value of `value` on the row where `ordering` is greatest, per group. -#}
+{% macro arg_max(value, ordering) -%}
+    {{ return(adapter.dispatch('arg_max', 'live_commerce_warehouse')(value, ordering)) }}
+{%- endmacro %}
+
+{% macro default__arg_max(value, ordering) -%}
+    arg_max({{ value }}, {{ ordering }})
+{%- endmacro %}
+
+{% macro spark__arg_max(value, ordering) -%}
+    max_by({{ value }}, {{ ordering }})
+{%- endmacro %}
+
+
+{#- Several columns as one value that orders like the columns compared in turn. -#}
+{% macro ordering_key(columns) -%}
+    {{ return(adapter.dispatch('ordering_key', 'live_commerce_warehouse')(columns)) }}
+{%- endmacro %}
+
+{% macro default__ordering_key(columns) -%}
+    row({{ columns | join(', ') }})
+{%- endmacro %}
+
+{% macro spark__ordering_key(columns) -%}
+    struct({{ columns | join(', ') }})
+{%- endmacro %}
+
+
+{#- Where a staged row came from, latest last: export date, then file, then row in the file. -#}
+{% macro lineage_columns() -%}
+    {{ return(['exported_on', 'source_file', 'source_row']) }}
+{%- endmacro %}
