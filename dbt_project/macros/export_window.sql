@@ -54,6 +54,10 @@
 {%- endmacro %}
 
 {% macro record_touched_keys(source_relation, key) -%}
+    {{ return(adapter.dispatch('record_touched_keys', 'live_commerce_warehouse')(source_relation, key)) }}
+{%- endmacro %}
+
+{% macro default__record_touched_keys(source_relation, key) -%}
     {%- if is_incremental() -%}
     create or replace table {{ touched_keys() }} as
     {{ keys_in_export_window(source_relation, key) }}
@@ -63,6 +67,10 @@
 {%- endmacro %}
 
 {% macro delete_touched_keys(key) -%}
+    {{ return(adapter.dispatch('delete_touched_keys', 'live_commerce_warehouse')(key)) }}
+{%- endmacro %}
+
+{% macro default__delete_touched_keys(key) -%}
     {%- if is_incremental() -%}
     delete from {{ this }} where {{ key }} in (select {{ key }} from {{ touched_keys() }})
     {%- else -%}
@@ -77,7 +85,7 @@
 
 {#-
   The incremental strategy of a model that keeps state keyed by `unique_key`, per adapter:
-  delete+insert on DuckDB (and by default), merge on Spark (Delta). Models that keep aggregates
+  delete+insert on DuckDB (and by default); on Spark see macros/spark/incremental.sql. Models that keep aggregates
   by period would use insert_overwrite by period partition on Spark.
 -#}
 {% macro keyed_incremental_strategy() -%}
@@ -88,6 +96,4 @@
     {{ return('delete+insert') }}
 {%- endmacro %}
 
-{% macro spark__keyed_incremental_strategy() -%}
-    {{ return('merge') }}
-{%- endmacro %}
+

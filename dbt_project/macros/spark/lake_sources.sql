@@ -17,7 +17,7 @@
 
 {% macro spark__register_lake_sources() -%}
     {%- if execute and not (var('sample_data', false) | as_bool) -%}
-        {%- set raw = var('lake_root', env_var('LCW_LAKE', '../data/lake')) ~ '/raw' -%}
+        {%- set raw = lake_root() ~ '/raw' -%}
         {%- do run_query('create database if not exists raw') -%}
         {%- for source in graph.sources.values() if source.source_name == 'platform' -%}
             {%- do run_query(
