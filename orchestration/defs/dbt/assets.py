@@ -60,7 +60,7 @@ def with_progress(events: Iterator[Any], models: int) -> Iterator[Any]:
         if isinstance(event, Output | AssetMaterialization):
             built += 1
             if is_milestone(built, models):
-                name = event.asset_key.path[-1] if event.asset_key else event.output_name
+                name = event.output_name if isinstance(event, Output) else event.asset_key.path[-1]
                 progress_log.info(f"dbt: {built}/{models} models and seeds built ({name})")
         yield event
 
