@@ -51,6 +51,9 @@ FORMATS = {
     "jsonl.gz": "FORMAT json, COMPRESSION gzip",
 }
 START = date(2021, 6, 1)
+# The replicated rows are exported after the last simulated day (30 at most), so each lies in the
+# contract's business-time window of its export date (LANDING.md: no later than dt + 1 day).
+EXPORT_START = START + timedelta(days=30)
 
 
 def generate_landings(scratch: Path, rows: int, partitions: int, smoke: bool) -> int:
@@ -78,7 +81,7 @@ def generate_landings(scratch: Path, rows: int, partitions: int, smoke: bool) ->
         )
         for fmt, options in FORMATS.items():
             for part in range(partitions):
-                folder = scratch / fmt / SOURCE.name / f"dt={START + timedelta(days=part)}"
+                folder = scratch / fmt / SOURCE.name / f"dt={EXPORT_START + timedelta(days=part)}"
                 folder.mkdir(parents=True)
                 conn.execute(
                     f"COPY (SELECT {COLUMNS} FROM bench WHERE part = {part} ORDER BY i) "

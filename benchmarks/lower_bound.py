@@ -207,7 +207,7 @@ def generate_script(manifest: dict) -> str:
     nodes = {
         unique_id: node
         for unique_id, node in manifest["nodes"].items()
-        if node["resource_type"] in ("model", "seed")
+        if node["resource_type"] in ("model", "seed") and "bookkeeping" not in node["tags"]
     }
     renames = {}
     for source in manifest["sources"].values():

@@ -34,13 +34,15 @@ create table landing.trust_card_events as select * from {trust_card_events};
 
 -- models/staging/platform/stg_platform__orders.sql
 create view staging.stg_platform__orders as
--- One row per distinct order version per export date. Exact duplicates within one export date
--- (the same version in two files, or twice in one) count once, with the lineage of the latest.
--- The same version exported on two dates stays once per date: that changes neither the latest
--- version nor any refund change, and keeping `exported_on` in the key lets a filter on the
--- export window reach the raw scan (incremental runs read only the window's versions).
--- receiver_phone and receiver_address are personal data and are deliberately not selected:
--- they never leave the raw schema.
+-- One row per order version as loaded, renamed. receiver_phone and receiver_address are personal
+-- data and are deliberately not selected: they never leave the raw schema.
+--
+-- Not deduplicated here, unlike the other staging models, and on purpose: a repeated version
+-- (the same version exported twice, within or across files or dates) changes neither the latest
+-- version (int_orders_latest keeps one row per order by arg_max) nor any refund change (a repeat
+-- changes the cumulative refund by 0), and a view without an aggregate lets the incremental
+-- models' filters (export window, touched orders) reach the raw scan, so a daily run reads only
+-- the versions it needs. Exact duplicates are for ingestion to drop (a version key).
 with source as (
     select * from landing.orders
 ),
@@ -70,12 +72,7 @@ renamed as (
     from source
 )
 
-select unnest(latest_row)
-from (
-    select arg_max(candidates, row(exported_on, source_file, source_row)) as latest_row
-    from renamed as candidates
-    group by order_id, buyer_id, shop_id, streamer_id, session_id, product_id, category, quantity, item_amount, discount_amount, paid_amount, refund_amount, status, entry_point, created_at, paid_at, updated_at, exported_on
-) as latest_rows
+select * from renamed
 ;
 
 -- models/intermediate/orders/int_orders_latest.sql
@@ -140,8 +137,15 @@ create table intermediate.int_order_sequences as
 -- Each counted order's position in its buyer's counted orders within each scope, ordered by
 -- paid_at with ties broken by order_id. A repurchase order is a 2nd or later order in a scope.
 -- Orders without a streamer have no streamer-scope position.
+--
+-- Incremental, by buyer: a run renumbers every counted order of the buyers in
+-- int_touched_buyers (a late first order shifts all of the buyer's later positions).
+
+-- depends_on: "lower_bound"."intermediate"."int_touched_buyers"
+
 select
     order_id,
+    buyer_id,
     row_number() over (
         partition by buyer_id order by paid_at, order_id
     ) as platform_order_seq,
@@ -155,7 +159,7 @@ select
                 )
     end as streamer_order_seq
 from intermediate.int_orders_latest
-where is_counted
+where is_counted and true
 ;
 
 -- models/staging/platform/stg_platform__follows.sql
@@ -192,7 +196,29 @@ create table intermediate.int_follow_intervals as
 -- following opens an interval, an unfollow while following closes it. Duplicate follows and
 -- unfollows without a follow change nothing, and a re-follow opens a new interval.
 -- `followed_until` is NULL while the follow is still open.
+--
+-- Incremental, keyed by follower: a run recomputes every pair of the followers with an event
+-- exported in the window, or a stored pair whose events' export dates span it
+-- (first_exported_on .. last_exported_on), from all of their events.
+
+
 with events as (
+    select * from staging.stg_platform__follows
+    
+),
+
+export_spans as (
+    select
+        follower_id,
+        streamer_id,
+        min(exported_on) as first_exported_on,
+        max(exported_on) as last_exported_on
+    from events
+    group by follower_id, streamer_id
+),
+
+intervals as (
+    with events as (
     select
         follower_id, streamer_id,
         event_type,
@@ -200,7 +226,7 @@ with events as (
         event_id,
         lag(event_type) over (partition by follower_id, streamer_id order by event_at, event_id)
             as previous_event_type
-    from staging.stg_platform__follows
+    from events
 ),
 
 state_changes as (
@@ -223,6 +249,19 @@ paired as (
 select follower_id, streamer_id, followed_from, followed_until
 from paired
 where event_type = 'follow'
+)
+
+select
+    intervals.follower_id,
+    intervals.streamer_id,
+    intervals.followed_from,
+    intervals.followed_until,
+    export_spans.first_exported_on,
+    export_spans.last_exported_on
+from intervals
+inner join export_spans
+    on intervals.follower_id = export_spans.follower_id
+    and intervals.streamer_id = export_spans.streamer_id
 ;
 
 -- models/intermediate/orders/int_orders_attributed.sql
@@ -231,9 +270,14 @@ create table intermediate.int_orders_attributed as
 -- private-domain when, at the moment it was paid, the buyer followed the streamer who sold it
 -- (followed_from <= paid_at < followed_until). A follow after payment, or one undone before it,
 -- does not count; orders without a streamer are public-domain.
+--
+-- Incremental, by buyer: a run recomputes the orders of the buyers in int_touched_buyers.
+
+-- depends_on: "lower_bound"."intermediate"."int_touched_buyers"
+
 with counted_orders as (
     select * from intermediate.int_orders_latest
-    where is_counted
+    where is_counted and true
 ),
 
 follow_at_payment as (
@@ -262,6 +306,11 @@ create table intermediate.int_orders_by_scope as
 -- its streamer (orders without a streamer are not in any streamer scope). `scope_order_seq` is
 -- the order's position among the buyer's counted orders in that scope, so a repurchase order is
 -- one with scope_order_seq >= 2. Repurchase and private-domain marts aggregate this one model.
+--
+-- Incremental, by buyer: a run recomputes the orders of the buyers in int_touched_buyers.
+
+-- depends_on: "lower_bound"."intermediate"."int_touched_buyers"
+
 with orders as (
     select
         attributed.order_id,
@@ -278,6 +327,7 @@ with orders as (
     from intermediate.int_orders_attributed as attributed
     inner join intermediate.int_order_sequences as sequences
         on attributed.order_id = sequences.order_id
+    where true
 ),
 
 scoped as (
@@ -704,6 +754,11 @@ insert into marts.fct_orders (order_id, buyer_id, shop_id, streamer_id, session_
 select order_id, buyer_id, shop_id, streamer_id, session_id, product_id, category, entry_point, status, created_at, paid_at, paid_date, gmv, refund_amount, net_gmv, traffic_domain, platform_order_seq, shop_order_seq, streamer_order_seq, is_platform_repurchase, is_shop_repurchase, is_streamer_repurchase from (
 -- One row per counted order (paid_at not null), in its latest version. The single place where an
 -- order's GMV, traffic domain and repurchase position meet; every commerce mart aggregates this.
+--
+-- Incremental, by buyer: a run recomputes the orders of the buyers in int_touched_buyers.
+
+-- depends_on: "lower_bound"."intermediate"."int_touched_buyers"
+
 select
     orders.order_id,
     orders.buyer_id,
@@ -730,6 +785,7 @@ select
 from intermediate.int_orders_attributed as orders
 inner join intermediate.int_order_sequences as sequences
     on orders.order_id = sequences.order_id
+where true
 ) as model_subq;
 
 -- models/marts/governance/enforcement_commerce_monthly.sql
@@ -1601,6 +1657,17 @@ select month_start, scope, scope_id, gmv, private_gmv, private_domain_share, ord
 -- private_domain_share and repurchase_private_share (METRICS.md) per month and scope. Private
 -- domain is decided point in time in int_orders_attributed; a repurchase order is a 2nd or later
 -- counted order of the buyer within the scope.
+--
+-- Incremental: a run recomputes the (month, scope) groups in int_touched_scope_months.
+
+-- depends_on: "lower_bound"."intermediate"."int_touched_scope_months"
+
+with orders as (
+    select by_scope.*
+    from intermediate.int_orders_by_scope as by_scope
+    
+)
+
 select
     month_start,
     scope,
@@ -1627,7 +1694,7 @@ select
         when count(case when is_repurchase then 1 end) > 0
             then cast(count(case when is_repurchase and traffic_domain = 'private' then 1 end) as double) / count(case when is_repurchase then 1 end)
     end as repurchase_private_share
-from intermediate.int_orders_by_scope
+from orders
 group by month_start, scope, scope_id
 ) as model_subq;
 
@@ -1646,6 +1713,11 @@ select period_grain, period_start, scope, scope_id, buyers, repeat_buyers, repea
 -- repeat_purchase_rate (METRICS.md): for a period and a scope, buyers with >= 2 counted orders
 -- in the period within the scope / buyers with >= 1. One row per period grain (month, quarter,
 -- year), period start, scope and scope id; periods with no buyers have no row.
+--
+-- Incremental: a run recomputes the (grain, period, scope) groups in int_touched_scope_periods.
+
+-- depends_on: "lower_bound"."intermediate"."int_touched_scope_periods"
+
 with orders as (
     select
         scope,
@@ -1660,33 +1732,33 @@ with orders as (
 buyer_periods as (
         select
             'month' as period_grain,
-            month_start as period_start,
-            scope,
-            scope_id,
-            buyer_id,
+            orders.month_start as period_start,
+            orders.scope,
+            orders.scope_id,
+            orders.buyer_id,
             count(*) as counted_orders
         from orders
-        group by month_start, scope, scope_id, buyer_id
+        group by orders.month_start, orders.scope, orders.scope_id, orders.buyer_id
             union all
         select
             'quarter' as period_grain,
-            quarter_start as period_start,
-            scope,
-            scope_id,
-            buyer_id,
+            orders.quarter_start as period_start,
+            orders.scope,
+            orders.scope_id,
+            orders.buyer_id,
             count(*) as counted_orders
         from orders
-        group by quarter_start, scope, scope_id, buyer_id
+        group by orders.quarter_start, orders.scope, orders.scope_id, orders.buyer_id
             union all
         select
             'year' as period_grain,
-            year_start as period_start,
-            scope,
-            scope_id,
-            buyer_id,
+            orders.year_start as period_start,
+            orders.scope,
+            orders.scope_id,
+            orders.buyer_id,
             count(*) as counted_orders
         from orders
-        group by year_start, scope, scope_id, buyer_id
+        group by orders.year_start, orders.scope, orders.scope_id, orders.buyer_id
 )
 
 select
@@ -1719,14 +1791,23 @@ select month_start, scope, scope_id, buyers, returning_buyers, returning_buyer_s
 -- returning_buyer_share (METRICS.md): of the buyers with a counted order in month M in a scope,
 -- the share who had a counted order in the same scope in the 12 calendar months before M
 -- (month_start - 12 months <= earlier order's month < M).
-with buyer_months as (
-    select distinct
-        scope,
-        scope_id,
-        buyer_id,
-        month_start
-    from intermediate.int_orders_by_scope
-),
+--
+-- Incremental: a run recomputes the rows in int_touched_returning_months (each touched
+-- scope-month and the 12 after it), from the scope's buyer-months of those months and the 12
+-- before the earliest of them.
+
+-- depends_on: "lower_bound"."intermediate"."int_touched_returning_months"
+
+
+    with buyer_months as (
+        select distinct
+            scope,
+            scope_id,
+            buyer_id,
+            month_start
+        from intermediate.int_orders_by_scope
+    ),
+
 
 with_previous as (
     select
@@ -1749,6 +1830,7 @@ flagged as (
 
     (month_start + cast(-12 as bigint) * interval 1 month) as is_returning
     from with_previous
+    
 )
 
 select

@@ -73,3 +73,16 @@ def e2e_warehouse(simulated_landing: Path, dbt_manifest: Path) -> Path:
     result = lcw("run", "--landing", str(simulated_landing), "--warehouse", str(warehouse))
     assert result.returncode == 0, result.stdout + result.stderr
     return warehouse
+
+
+@pytest.fixture(scope="session")
+def published_sample(sample_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample's marts published by `publish_marts`, as BI users get them."""
+    import duckdb
+
+    from orchestration.warehouse.publish import publish_marts
+
+    published = tmp_path_factory.mktemp("published") / "live_commerce.duckdb"
+    with duckdb.connect(str(sample_warehouse)) as conn:
+        publish_marts(conn, published)
+    return published

@@ -97,6 +97,56 @@ def build_sample(project: Path, commands: tuple[str, ...] = ("seed", "build")) -
     return warehouse
 
 
+def dashboard_warehouse(sample_warehouse: Path, folder: Path) -> Path:
+    """A copy of the sample warehouse plus ingestion's audit tables, as `lcw run` leaves them:
+    orders for 2021-06-01 read 3 rows, loaded 2, rejected 1 (paid_at_missing)."""
+    import shutil
+
+    from orchestration.landing.raw_tables import ensure_raw_schema
+
+    copy = folder / "warehouse.duckdb"
+    shutil.copy2(sample_warehouse, copy)
+    with duckdb.connect(str(copy)) as conn:
+        ensure_raw_schema(conn)
+        conn.execute(
+            "insert into raw.load_audit (source, partition_dt, files, rows_read, rows_loaded, "
+            "rows_rejected, loaded_at) values "
+            "('orders', '2021-06-01', 1, 3, 2, 1, now()), "
+            "('follows', '2021-06-01', 1, 2, 2, 0, now())"
+        )
+        conn.execute(
+            "insert into raw.rejected_rows values ('orders', '2021-06-01', "
+            "'orders/dt=2021-06-01/a.csv', 3, 'paid_at_missing', 'paid but no paid_at', '{}')"
+        )
+    return copy
+
+
+def publish_copy(warehouse: Path) -> Path:
+    """The warehouse's marts published beside it, as the pipeline publishes them."""
+    from orchestration.warehouse.publish import publish_marts
+
+    path = warehouse.parent / "published" / "live_commerce.duckdb"
+    with duckdb.connect(str(warehouse)) as conn:
+        publish_marts(conn, path)
+    return path
+
+
+def open_app(published: Path, monkeypatch, page: str = "GMV"):
+    """The dashboard run headless by Streamlit's AppTest over `published`, on `page`."""
+    from streamlit.testing.v1 import AppTest
+
+    from orchestration.dashboard import APP, PUBLISHED_ENV
+
+    monkeypatch.setenv(PUBLISHED_ENV, str(published))
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.run()
+    assert not at.exception, at.exception
+    if page != "GMV":
+        at.sidebar.radio(key="page").set_value(page).run()
+        assert not at.exception, at.exception
+    return at
+
+
 def build_sample_on_spark(project: Path, lake: Path) -> None:
     """`dbt seed` then `dbt build` of the sample on the Spark target (dbt-spark, local session),
     with its metastore, tables and marts written for publishing under `lake`."""
@@ -122,6 +172,26 @@ def mart_tables(database: Path) -> dict[str, list[tuple[str, str]]]:
     ):
         columns.setdefault(table, []).append((column, data_type))
     return columns
+
+
+def mart_comments(database: Path) -> dict[str, tuple[str | None, dict[str, str]]]:
+    """Each table of the `marts` schema in a DuckDB file: its comment and its columns' comments."""
+    comments: dict[str, tuple[str | None, dict[str, str]]] = {
+        table: (comment, {})
+        for table, comment in query(
+            database,
+            "SELECT table_name, comment FROM duckdb_tables() "
+            "WHERE database_name = current_database() AND schema_name = 'marts'",
+        )
+    }
+    for table, column, comment in query(
+        database,
+        "SELECT table_name, column_name, comment FROM duckdb_columns() "
+        "WHERE database_name = current_database() AND schema_name = 'marts' "
+        "AND comment IS NOT NULL",
+    ):
+        comments[table][1][column] = comment
+    return comments
 
 
 def mart_row_differences(left: Path, right: Path, table: str) -> tuple[int, int]:

@@ -9,7 +9,17 @@
     {{ return(adapter.dispatch('deduplicate', 'live_commerce_warehouse')(relation, unique_by, latest_by)) }}
 {%- endmacro %}
 
+{#- Portable fallback (Snowflake, BigQuery, Databricks): a window, which sorts. -#}
 {% macro default__deduplicate(relation, unique_by, latest_by) -%}
+select *
+from {{ relation }}
+qualify row_number() over (
+    partition by {{ unique_by | join(', ') }}
+    order by {% for column in latest_by %}{{ column }} desc{{ ", " if not loop.last }}{% endfor %}
+) = 1
+{%- endmacro %}
+
+{% macro duckdb__deduplicate(relation, unique_by, latest_by) -%}
 select unnest(latest_row)
 from (
     select {{ arg_max('candidates', ordering_key(latest_by)) }} as latest_row

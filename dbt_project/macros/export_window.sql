@@ -7,13 +7,32 @@
   `export_date_to` instead. Outside an incremental run (first build, --full-refresh, or no
   window given) the filter is always true: everything is processed.
 -#}
-{% macro in_export_window(column) -%}
+{% macro export_window_bounds() -%}
     {%- set window_from = var('export_date_from', env_var('LCW_EXPORT_DATE_FROM', '')) -%}
     {%- set window_to = var('export_date_to', env_var('LCW_EXPORT_DATE_TO', '')) -%}
     {%- if is_incremental() and window_from and window_to -%}
-        {{ column }} between
-            {{ dbt.dateadd('day', -1 * var('lookback_days', 3) | int, "cast('" ~ window_from ~ "' as date)") }}
-            and cast('{{ window_to }}' as date)
+        {%- set widened_from = dbt.dateadd(
+            'day', -1 * var('lookback_days', 3) | int, "cast('" ~ window_from ~ "' as date)"
+        ) -%}
+        {{ return([widened_from, "cast('" ~ window_to ~ "' as date)"]) }}
+    {%- endif -%}
+    {{ return(none) }}
+{%- endmacro %}
+
+{% macro in_export_window(column) -%}
+    {%- set bounds = export_window_bounds() -%}
+    {%- if bounds -%}
+        {{ column }} between {{ bounds[0] }} and {{ bounds[1] }}
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
+{#- True when a stored span of export dates [first_column, last_column] overlaps the window. -#}
+{% macro export_span_overlaps_window(first_column, last_column) -%}
+    {%- set bounds = export_window_bounds() -%}
+    {%- if bounds -%}
+        ({{ first_column }} <= {{ bounds[1] }} and {{ last_column }} >= {{ bounds[0] }})
     {%- else -%}
         true
     {%- endif -%}
@@ -59,7 +78,7 @@
 
 {% macro default__record_touched_keys(source_relation, key) -%}
     {%- if is_incremental() -%}
-    create or replace table {{ touched_keys() }} as
+    {{ replace_table_as(touched_keys()) }}
     {{ keys_in_export_window(source_relation, key) }}
     {%- else -%}
     select 1
@@ -76,6 +95,15 @@
     {%- else -%}
     select 1
     {%- endif -%}
+{%- endmacro %}
+
+{#- `create or replace table <relation> as`, per adapter (macros/spark/incremental.sql). -#}
+{% macro replace_table_as(relation) -%}
+    {{ return(adapter.dispatch('replace_table_as', 'live_commerce_warehouse')(relation)) }}
+{%- endmacro %}
+
+{% macro default__replace_table_as(relation) -%}
+    create or replace table {{ relation }} as
 {%- endmacro %}
 
 {% macro drop_touched_keys() -%}
@@ -97,3 +125,110 @@
 {%- endmacro %}
 
 
+{#-
+  Buyer-level state. Repurchase sequences, point-in-time attribution and scope membership of an
+  order depend on the buyer's other orders and follows, so the models that hold them
+  (int_orders_attributed, int_order_sequences, int_orders_by_scope, fct_orders) recompute whole
+  buyers: those in int_touched_buyers. Each of them deletes its rows of those buyers first.
+-#}
+{% macro touched_keys_of(relation) -%}
+    {{ return(api.Relation.create(
+        database=relation.database,
+        schema=relation.schema,
+        identifier=relation.identifier ~ '__touched',
+    )) }}
+{%- endmacro %}
+
+{% macro delete_touched_buyers() -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }}
+    where buyer_id in (select buyer_id from {{ ref('int_touched_buyers') }})
+    {%- else -%}
+    select 1
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro of_touched_buyers(buyer_column='buyer_id') -%}
+    {%- if is_incremental() -%}
+    {{ buyer_column }} in (select buyer_id from {{ ref('int_touched_buyers') }})
+    {%- else -%}
+    true
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#-
+  Pre-hook of int_orders_latest: the touched orders with the buyer they had before the run (a
+  new version may move an order to another buyer; both buyers are recomputed downstream). Kept
+  after the run for int_touched_buyers; empty on a full build.
+-#}
+{% macro record_touched_orders() -%}
+    {{ replace_table_as(touched_keys()) }}
+    {% if is_incremental() -%}
+    select touched.order_id, stored.buyer_id as previous_buyer_id
+    from ({{ keys_in_export_window(ref('stg_platform__orders'), 'order_id') }}) as touched
+    left join {{ this }} as stored on touched.order_id = stored.order_id
+    {%- else -%}
+    select
+        cast(null as {{ dbt.type_string() }}) as order_id,
+        cast(null as {{ dbt.type_string() }}) as previous_buyer_id
+    where false
+    {%- endif %}
+{%- endmacro %}
+
+
+{#-
+  Pre-hook of int_follow_intervals: the followers with a follow event exported in the window, or
+  a stored pair whose events' export dates span the window (a re-export may have dropped one of
+  them). Kept after the run for int_touched_buyers; empty on a full build.
+-#}
+{% macro record_touched_followers() -%}
+    {{ replace_table_as(touched_keys()) }}
+    {% if is_incremental() -%}
+    select follower_id from {{ ref('stg_platform__follows') }}
+    where {{ in_export_window('exported_on') }}
+    union
+    select follower_id from {{ this }}
+    where {{ export_span_overlaps_window('first_exported_on', 'last_exported_on') }}
+    {%- else -%}
+    select cast(null as {{ dbt.type_string() }}) as follower_id
+    where false
+    {%- endif %}
+{%- endmacro %}
+
+
+{#-
+  Scope x month state. int_orders_by_scope records, before it deletes a touched buyer's rows,
+  the (scope, scope_id, month_start) groups those rows were in; int_touched_scope_months adds the
+  groups of the rows it wrote. The marts aggregated by scope and period recompute exactly those
+  groups (and the periods that contain them).
+-#}
+{% macro record_touched_scope_months() -%}
+    {{ replace_table_as(touched_keys()) }}
+    {% if is_incremental() -%}
+    select distinct scope, scope_id, month_start
+    from {{ this }}
+    where {{ of_touched_buyers() }}
+    {%- else -%}
+    select
+        cast(null as {{ dbt.type_string() }}) as scope,
+        cast(null as {{ dbt.type_string() }}) as scope_id,
+        cast(null as date) as month_start
+    where false
+    {%- endif %}
+{%- endmacro %}
+
+{#- Delete the model's rows whose `columns` match a row of `keys_relation` (incremental only). -#}
+{% macro delete_matching(keys_relation, columns) -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }} as target
+    where exists (
+        select 1 from {{ keys_relation }} as touched
+        where {% for column in columns -%}
+            touched.{{ column }} = target.{{ column }}{{ " and " if not loop.last }}
+        {%- endfor %}
+    )
+    {%- else -%}
+    select 1
+    {%- endif -%}
+{%- endmacro %}

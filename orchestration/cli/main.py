@@ -31,10 +31,16 @@ def progress(message: str) -> None:
 
 
 class ProgressHandler(logging.Handler):
-    """Prints the pipeline's progress records (logger `lcw.progress`) as progress lines."""
+    """Prints the pipeline's progress records (logger `lcw.progress`) as progress lines, on the
+    terminal's stdout even while a job's own output is redirected to the run log."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stream = sys.stdout
 
     def emit(self, record: logging.LogRecord) -> None:
-        print(f"[{time.strftime('%H:%M:%S')}]   {record.getMessage()}", flush=True)
+        line = f"[{time.strftime('%H:%M:%S')}]   {record.getMessage()}"
+        print(line, file=self.stream, flush=True)
 
 
 def show_progress() -> None:
@@ -178,6 +184,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("demo", help="simulate 92 days, run everything, print the headline figures")
     commands.add_parser("prepare", help="parse the dbt project into its manifest")
+
+    dashboard = commands.add_parser("dashboard", help="serve the BI dashboard (read-only)")
+    dashboard.add_argument(
+        "--published",
+        type=Path,
+        help="the published copy to read (default: the one beside LCW_WAREHOUSE, else the "
+        "demo's data/published/live_commerce.duckdb)",
+    )
+    dashboard.add_argument("--port", type=int, default=8501, help="port (default 8501)")
     return parser
 
 
@@ -210,6 +225,10 @@ def main(argv: list[str] | None = None) -> int:
             cmd_demo()
         elif args.command == "prepare":
             cmd_prepare(Settings.from_env())
+        elif args.command == "dashboard":
+            from orchestration.dashboard import run_dashboard
+
+            return run_dashboard(args.published or Settings.from_env().published_path, args.port)
     except (PipelineError, SettingsError, UsageError) as error:
         print(f"lcw {args.command}: error: {error}", file=sys.stderr)
         return 1

@@ -36,6 +36,9 @@ def run_report(summary: RunSummary, warehouse: str, published: str) -> str:
     if summary.reject_reasons:
         lines.append("rejected rows by reason (raw.rejected_rows has file, row and record):")
         lines += [f"  {reason:<50}{count:>10,}" for reason, count in summary.reject_reasons.items()]
+    if summary.nothing_changed:
+        lines.append(f"Nothing changed since the last build; {summary.seconds:.1f} s in all")
+        return "\n".join(lines)
     lines.append(
         f"dbt: {summary.models_built} models and seeds built; checks: {summary.checks_passed} "
         f"passed, {len(summary.checks_warned)} warnings, {len(summary.checks_failed)} failed; "
@@ -51,7 +54,8 @@ def headline_table(h: dict[str, object]) -> str:
         ("GMV", format_value(h["gmv"])),
         ("Net GMV (after refunds)", format_value(h["net_gmv"])),
         (
-            f"Repeat-purchase rate ({h['repeat_purchase_year_start']:%Y})",
+            f"Repeat-purchase rate ({h['repeat_purchase_year_start']:%Y}, "
+            f"{h['repeat_purchase_covered_days']} of {h['repeat_purchase_period_days']} days)",
             percent(h["repeat_buyers"], h["repeat_purchase_buyers"], h["repeat_purchase_rate"]),
         ),
         (

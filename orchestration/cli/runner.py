@@ -30,7 +30,7 @@ from dagster import (
 from dagster._core.instance.ref import InstanceRef
 
 from orchestration.defs import build_definitions
-from orchestration.defs.dbt.project import prepare_dbt_manifest
+from orchestration.defs.dbt.project import dbt_project, manifest_is_current, prepare_dbt_manifest
 from orchestration.defs.jobs import BUILD_JOB, INGEST_JOB
 from orchestration.landing.contract import REPORTING_TIME_ZONE, SOURCES
 from orchestration.landing.discovery import (
@@ -38,6 +38,7 @@ from orchestration.landing.discovery import (
     invalid_partition_folders,
     list_partitions,
 )
+from orchestration.landing.fingerprints import loaded_fingerprints, partition_fingerprint
 from orchestration.settings import REPO_ROOT, Settings
 from orchestration.warehouse.queries import load_counts
 
@@ -69,6 +70,7 @@ class RunSummary:
     checks_failed: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    nothing_changed: bool = False
 
 
 def last_complete_export_date(today: date | None = None) -> date:
@@ -177,6 +179,30 @@ def single_writer(warehouse_path: Path) -> Iterator[None]:
             lock.truncate(0)
 
 
+def published_copy_is_current(settings: Settings, first_dt: date, last_dt: date) -> bool:
+    """True when a run over [first_dt, last_dt] would change nothing: every partition's files
+    (and the loader's code) are as when they were last loaded, the last publish came after the
+    last load, and the dbt project has not changed since."""
+    published = settings.published_path
+    if not (settings.warehouse_path.exists() and published.exists()):
+        return False
+    published_at = published.stat().st_mtime
+    manifest = dbt_project.manifest_path
+    if not manifest_is_current(settings.dbt_vars()) or manifest.stat().st_mtime > published_at:
+        return False
+    days = [first_dt + timedelta(days=n) for n in range((last_dt - first_dt).days + 1)]
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as conn:
+        for source in SOURCES:
+            loaded = loaded_fingerprints(conn, source, first_dt, last_dt)
+            if any(
+                loaded.get(dt) != partition_fingerprint(settings.landing_root, source, dt)
+                for dt in days
+            ):
+                return False
+        (last_load,) = conn.execute("SELECT max(loaded_at) FROM raw.load_audit").fetchone()
+    return last_load is not None and last_load.timestamp() <= published_at
+
+
 def plan_range(
     settings: Settings,
     start: date | None,
@@ -228,7 +254,14 @@ def run_pipeline(
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     check_warehouse_is_free(settings.warehouse_path)
     with single_writer(settings.warehouse_path):
-        summary = _run_jobs(settings, first_dt, last_dt, progress)
+        if published_copy_is_current(settings, first_dt, last_dt):
+            progress("Nothing changed since the last build: the published copy is current")
+            summary = RunSummary(first_dt, last_dt, nothing_changed=True)
+            summary.loads, summary.reject_reasons = load_counts(
+                settings.warehouse_path, first_dt, last_dt
+            )
+        else:
+            summary = _run_jobs(settings, first_dt, last_dt, progress)
     summary.warnings = warnings + summary.warnings
     summary.seconds = time.monotonic() - began
     return summary

@@ -24,35 +24,27 @@ from dagster import (
 
 from orchestration.defs.resources import LandingZone
 from orchestration.landing.contract import SOURCES
-from orchestration.landing.discovery import (
-    invalid_partition_folders,
-    list_partitions,
-    partition_files,
-)
+from orchestration.landing.discovery import invalid_partition_folders, list_partitions
+from orchestration.landing.fingerprints import partition_fingerprint
 
 
 def landing_partition_versions(landing_root: Path, partitions: PartitionsDefinition) -> dict:
     """Each export date found in any source (within the partitions Dagster knows), with a
-    version: a hash of the names, sizes and modification times of all its files.
-
-    A partition whose files change in any way (a corrected re-export, a file added or removed)
-    gets a new version, so a new run."""
+    version over all sources' partition fingerprints: a partition whose files change in any way
+    (a corrected re-export, a file added or removed) gets a new version, so a new run."""
     first = partitions.get_first_partition_key()
     last = partitions.get_last_partition_key()
-    files: dict[str, list[tuple[str, int, int]]] = {}
-    for source in SOURCES:
-        for dt in list_partitions(landing_root, source):
-            key = dt.isoformat()
-            if first is None or last is None or not first <= key <= last:
-                continue  # not a partition yet (today's export) or before the partitions start
-            for path in partition_files(landing_root, source, dt):
-                stat = path.stat()
-                files.setdefault(key, []).append(
-                    (f"{source}/{path.name}", stat.st_size, stat.st_mtime_ns)
-                )
+    found = {
+        dt
+        for source in SOURCES
+        for dt in list_partitions(landing_root, source)
+        if first is not None and last is not None and first <= dt.isoformat() <= last
+    }
     return {
-        key: hashlib.sha256(repr(sorted(entries)).encode()).hexdigest()[:16]
-        for key, entries in files.items()
+        dt.isoformat(): hashlib.sha256(
+            repr([partition_fingerprint(landing_root, s, dt) for s in SOURCES]).encode()
+        ).hexdigest()[:16]
+        for dt in sorted(found)
     }
 
 

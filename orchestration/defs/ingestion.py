@@ -27,8 +27,15 @@ from dagster_duckdb import DuckDBResource
 from orchestration.defs.progress import is_milestone, progress_log
 from orchestration.defs.resources import LandingZone, RawLake
 from orchestration.landing.contract import SOURCES
-from orchestration.landing.lake import export_partition
-from orchestration.landing.loader import LoadResult, load_partition, trailing_average_loaded
+from orchestration.landing.fingerprints import (
+    loaded_fingerprints,
+    partition_fingerprint,
+    previous_load,
+    record_fingerprint,
+)
+from orchestration.landing.lake import export_partition, source_partition_dir
+from orchestration.landing.loader import load_partition
+from orchestration.landing.raw_tables import LoadResult, trailing_average_loaded
 from orchestration.settings import WAREHOUSE_POOL
 
 REJECT_RATIO_CHECK = "reject_ratio_within_threshold"
@@ -110,12 +117,29 @@ def build_ingestion_asset(source_name: str, partitions: PartitionsDefinition) ->
     ) -> MaterializeResult:
         loads: list[LoadResult] = []
         dropped: dict[str, str] = {}
+        unchanged = 0
         with warehouse.get_connection() as conn:
-            for done, partition_key in enumerate(context.partition_keys, start=1):
+            keys = context.partition_keys
+            first, last = date.fromisoformat(keys[0]), date.fromisoformat(keys[-1])
+            loaded = loaded_fingerprints(conn, source_name, first, last)
+            for done, partition_key in enumerate(keys, start=1):
                 dt = date.fromisoformat(partition_key)
                 baseline = trailing_average_loaded(conn, source_name, dt)
-                result = load_partition(conn, landing.path, source_name, dt)
-                if lake.raw_path is not None:  # the spark engine reads raw from the lake
+                fingerprint = partition_fingerprint(landing.path, source_name, dt)
+                # A partition whose files are exactly as when it was last loaded is not read
+                # again: its counts are the audited ones.
+                result = loaded.get(dt) == fingerprint and previous_load(conn, source_name, dt)
+                reused = bool(result)
+                if not result:
+                    result = load_partition(conn, landing.path, source_name, dt)
+                    record_fingerprint(conn, source_name, dt, fingerprint)
+                else:
+                    unchanged += 1
+                # The spark engine reads raw from the lake: export what was loaded, and an
+                # unchanged partition the lake does not hold yet (e.g. the first spark run).
+                if lake.raw_path is not None and (
+                    not reused or not source_partition_dir(lake.raw_path, source_name, dt).exists()
+                ):
                     export_partition(conn, lake.raw_path, source_name, dt)
                 loads.append(result)
                 if (
@@ -124,6 +148,10 @@ def build_ingestion_asset(source_name: str, partitions: PartitionsDefinition) ->
                     and result.rows_loaded < drop_ratio * baseline
                 ):
                     dropped[partition_key] = f"{result.rows_loaded} rows vs {baseline:.0f} a day"
+                for path in result.empty_files:
+                    context.log.warning(f"{source_name} dt={partition_key}: {path} is empty")
+                for path in result.truncated_files:
+                    context.log.warning(f"{source_name} dt={partition_key}: {path} is truncated")
                 if result.files:
                     context.log.info(
                         f"{source_name} dt={partition_key}: read {result.rows_read}, "
@@ -157,9 +185,15 @@ def build_ingestion_asset(source_name: str, partitions: PartitionsDefinition) ->
             metadata={
                 **totals,
                 "partitions_without_files": len(without_files),
+                "partitions_unchanged": unchanged,
                 "dates_without_files": MetadataValue.json(without_files[:100]),
                 "reject_ratio": reject_ratio,
                 "reject_reasons": MetadataValue.json(reasons),
+                # Files that held nothing, or ended early (their recovered rows are counted).
+                "empty_files": MetadataValue.json([f for r in loads for f in r.empty_files]),
+                "truncated_files": MetadataValue.json(
+                    [f for r in loads for f in r.truncated_files]
+                ),
             },
             check_results=[
                 AssetCheckResult(

@@ -1,10 +1,12 @@
 """The published copy as a Dagster asset (the copying itself is orchestration.warehouse.publish)."""
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, asset
 from dagster_duckdb import DuckDBResource
 
+from orchestration.defs.dbt.project import dbt_project
 from orchestration.defs.resources import PublishedMarts
 from orchestration.settings import WAREHOUSE_POOL
 from orchestration.warehouse.publish import PUBLISHED_SCHEMA, publish_marts
@@ -36,7 +38,12 @@ def build_published_asset(marts: list[AssetKey]) -> AssetsDefinition:
                 rows = publish_marts(conn, published.path)
         else:  # the spark engine: the marts it built, from the lake
             rows = publish_spark_marts(
-                published.spark_lake, mart_names, published.path, published.duckdb_config
+                published.spark_lake,
+                mart_names,
+                published.path,
+                published.duckdb_config,
+                manifest_path=dbt_project.manifest_path,
+                warehouse_path=Path(warehouse.database),
             )
         context.log.info(f"published {len(rows)} marts to {published.path}")
         metadata: dict[str, object] = {"path": str(published.path), "tables": len(rows)}

@@ -24,6 +24,22 @@ SQL_TYPES: dict[ColumnKind, str] = {
 
 REPORTING_TIME_ZONE = "Asia/Shanghai"
 
+# Upper bounds on amounts, in yuan, chosen so that sums of valid amounts fit the marts'
+# DECIMAL(18,2) (less than 10^16): fewer than 10^9 order amounts at the bound, or 10^6 amounts
+# involved in enforcement actions, can never overflow. A single live-commerce order above ten
+# million yuan is a producer error (a unit mix-up, a placeholder), not a sale.
+MAX_ORDER_AMOUNT = 10_000_000
+MAX_AMOUNT_INVOLVED = 10_000_000_000
+
+# The business-time window: a timestamp lies between `history_days` before the export date and
+# the end of the day after it (a producer whose day ends in UTC, or a clock slightly ahead). An
+# order version or a session is exported within days of its events; a year leaves room for late
+# refunds and re-exports. Follows and trust-card rights build state, so a first export may carry
+# years of history.
+EVENT_HISTORY_DAYS = 366
+STATE_HISTORY_DAYS = 3653
+FUTURE_DAYS = 1
+
 
 @dataclass(frozen=True)
 class Column:
@@ -33,6 +49,11 @@ class Column:
     values: tuple[str, ...] = ()  # allowed values of an enum
     minimum: int | None = None  # inclusive lower bound of an integer or money column
     default: str | None = None  # SQL literal used when an optional value is absent
+    maximum: int | None = None  # inclusive upper bound of a money column, in yuan
+    # A timestamp's window: at most this many days before the export date (None: no lower bound
+    # but the absolute one).
+    history_days: int | None = EVENT_HISTORY_DAYS
+    personal: bool = False  # personal data: never kept in clear outside raw.<source>
 
 
 @dataclass(frozen=True)
@@ -53,6 +74,10 @@ class Source:
     @property
     def column_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
+
+    @property
+    def personal_columns(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.personal)
 
 
 ORDER_STATUSES = ("created", "paid", "shipped", "delivered", "completed", "cancelled", "refunded")
@@ -106,18 +131,25 @@ SOURCES: dict[str, Source] = {
                 Column("product_id", "id"),
                 Column("category", "string"),
                 Column("quantity", "integer", minimum=1),
-                Column("item_amount", "money", minimum=0),
-                Column("discount_amount", "money", minimum=0),
-                Column("paid_amount", "money", required=False, minimum=0),
-                Column("refund_amount", "money", required=False, minimum=0, default="0"),
+                Column("item_amount", "money", minimum=0, maximum=MAX_ORDER_AMOUNT),
+                Column("discount_amount", "money", minimum=0, maximum=MAX_ORDER_AMOUNT),
+                Column("paid_amount", "money", required=False, minimum=0, maximum=MAX_ORDER_AMOUNT),
+                Column(
+                    "refund_amount",
+                    "money",
+                    required=False,
+                    minimum=0,
+                    default="0",
+                    maximum=MAX_ORDER_AMOUNT,
+                ),
                 Column("status", "enum", values=ORDER_STATUSES),
                 Column("entry_point", "enum", values=ENTRY_POINTS),
                 Column("created_at", "timestamp"),
                 Column("paid_at", "timestamp", required=False),
                 Column("updated_at", "timestamp"),
                 # Personal data: loaded into raw only, never carried past staging.
-                Column("receiver_phone", "string", required=False),
-                Column("receiver_address", "string", required=False),
+                Column("receiver_phone", "string", required=False, personal=True),
+                Column("receiver_address", "string", required=False, personal=True),
             ),
             (
                 RowRule(
@@ -149,7 +181,7 @@ SOURCES: dict[str, Source] = {
                 Column("follower_id", "id"),
                 Column("streamer_id", "id"),
                 Column("event_type", "enum", values=("follow", "unfollow")),
-                Column("event_at", "timestamp"),
+                Column("event_at", "timestamp", history_days=STATE_HISTORY_DAYS),
             ),
         ),
         Source(
@@ -185,7 +217,8 @@ SOURCES: dict[str, Source] = {
                 Column("shop_id", "id", required=False),
                 Column("category", "string", required=False),
                 Column("follower_count", "integer", minimum=0),
-                Column("created_at", "timestamp", required=False),
+                # Account creation: any time before the snapshot (the absolute range only).
+                Column("created_at", "timestamp", required=False, history_days=None),
             ),
         ),
         Source(
@@ -195,7 +228,7 @@ SOURCES: dict[str, Source] = {
                 Column("shop_id", "id"),
                 Column("right", "enum", values=TRUST_CARD_RIGHTS),
                 Column("event_type", "enum", values=("enabled", "disabled")),
-                Column("event_at", "timestamp"),
+                Column("event_at", "timestamp", history_days=STATE_HISTORY_DAYS),
             ),
         ),
         Source(
@@ -212,7 +245,13 @@ SOURCES: dict[str, Source] = {
                 Column("gang_id", "id", required=False),
                 Column("case_id", "id", required=False),
                 Column("reporter_id", "id", required=False),
-                Column("amount_involved", "money", required=False, minimum=0),
+                Column(
+                    "amount_involved",
+                    "money",
+                    required=False,
+                    minimum=0,
+                    maximum=MAX_AMOUNT_INVOLVED,
+                ),
             ),
         ),
     )

@@ -28,7 +28,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.landing.contract import SOURCES
-from orchestration.landing.loader import RAW_SCHEMA, raw_table
+from orchestration.landing.raw_tables import RAW_SCHEMA, raw_table
 from orchestration.sql import quote_literal
 
 PART_FILE = "part-0.parquet"

@@ -38,10 +38,20 @@ def load_counts(
 
 
 def headline_figures(published_path: Path) -> dict[str, object] | None:
-    """The one row of marts.headline_figures in the published copy by column name (None when
-    the mart is empty)."""
+    """The one row of marts.headline_figures in the published copy by column name, with the days
+    the repeat-purchase year covers (None when the mart is empty)."""
     with duckdb.connect(str(published_path), read_only=True) as conn:
         cursor = conn.execute("SELECT * FROM marts.headline_figures")
         names = [d[0] for d in cursor.description]
         row = cursor.fetchone()
-    return None if row is None else dict(zip(names, row, strict=True))
+        if row is None:
+            return None
+        figures = dict(zip(names, row, strict=True))
+        # How much of the repeat-purchase year the data covers (a year of May-July is partial).
+        covered = conn.execute(
+            "SELECT covered_days, period_days FROM marts.period_coverage "
+            "WHERE period_grain = 'year' AND period_start = ?",
+            [figures["repeat_purchase_year_start"]],
+        ).fetchone()
+    figures["repeat_purchase_covered_days"], figures["repeat_purchase_period_days"] = covered
+    return figures

@@ -15,8 +15,13 @@ from helpers import REPO_ROOT, VALID_ORDER, write_csv
 FIRST = date(2021, 6, 1)
 
 
+def order_of(dt: date) -> dict[str, str]:
+    """VALID_ORDER placed on `dt`: a record is exported on or after the day of its events."""
+    return {k: v.replace("2021-06-15", dt.isoformat()) for k, v in VALID_ORDER.items()}
+
+
 def write_orders(landing, dt: date, count: int) -> None:
-    rows = [{**VALID_ORDER, "order_id": f"{dt}-{i}"} for i in range(count)]
+    rows = [{**order_of(dt), "order_id": f"{dt}-{i}"} for i in range(count)]
     write_csv(landing / "orders" / f"dt={dt.isoformat()}" / "orders.csv", rows)
 
 
@@ -40,7 +45,7 @@ def test_kill_9_mid_load_keeps_the_previous_good_state(tmp_path) -> None:
 
     # A much larger re-export of the same partition, killed while it loads.
     big = landing / "orders" / f"dt={FIRST.isoformat()}" / "orders.csv"
-    columns = ", ".join(f"'{v}' AS {k}" for k, v in VALID_ORDER.items() if k != "order_id")
+    columns = ", ".join(f"'{v}' AS {k}" for k, v in order_of(FIRST).items() if k != "order_id")
     with duckdb.connect() as scratch:
         scratch.execute(
             f"COPY (SELECT 'big-' || i AS order_id, {columns} FROM range(1500000) t(i)) "

@@ -3,6 +3,7 @@ independent pure-Python oracle in tests/oracle.py over the same files."""
 
 from __future__ import annotations
 
+import os
 from decimal import Decimal
 from pathlib import Path
 
@@ -244,10 +245,26 @@ def snapshot_marts(warehouse: Path) -> dict[str, list[tuple]]:
 
 
 def test_rerun_leaves_marts_identical(simulated_landing: Path, e2e_warehouse: Path) -> None:
+    """A re-run over unchanged landing files does nothing; a re-run after every file was
+    re-exported unchanged (new modification times) reloads everything into identical marts."""
+    from orchestration.settings import Settings
+
+    published = Settings(warehouse_path=e2e_warehouse).published_path
+    published_at = published.stat().st_mtime_ns
     before = snapshot_marts(e2e_warehouse)
     raw_before = query(e2e_warehouse, "select count(*), sum(paid_amount) from raw.orders")
-    result = lcw("run", "--landing", str(simulated_landing), "--warehouse", str(e2e_warehouse))
+    args = ["run", "--landing", str(simulated_landing), "--warehouse", str(e2e_warehouse)]
+    result = lcw(*args)
     assert result.returncode == 0, result.stderr
+    assert "Nothing changed since the last build" in result.stdout
+    assert published.stat().st_mtime_ns == published_at
+
+    for path in simulated_landing.rglob("*.*"):
+        os.utime(path)
+    result = lcw(*args)
+    assert result.returncode == 0, result.stderr
+    assert "Nothing changed" not in result.stdout
+    assert published.stat().st_mtime_ns > published_at
     assert query(e2e_warehouse, "select count(*), sum(paid_amount) from raw.orders") == raw_before
     assert snapshot_marts(e2e_warehouse) == before
     assert sum(len(rows) for rows in before.values()) > 0

@@ -29,11 +29,16 @@ ORDERS = next(a for a in INGESTION if a.key == AssetKey(["raw", "orders"]))
 landing_partition_sensor = build_landing_sensor(build_ingest_job(INGESTION), PARTITIONS)
 
 
+def order_of(dt: date) -> dict[str, str]:
+    """VALID_ORDER placed on `dt`: a record is exported on or after the day of its events."""
+    return {k: v.replace("2021-06-15", dt.isoformat()) for k, v in VALID_ORDER.items()}
+
+
 def write_orders(landing: Path, dt: date, count: int, bad: int = 0) -> None:
     folder = landing / "orders" / f"dt={dt.isoformat()}"
     folder.mkdir(parents=True, exist_ok=True)
-    rows = [{**VALID_ORDER, "order_id": f"{dt}-{i}"} for i in range(count)]
-    rows += [{**VALID_ORDER, "order_id": f"{dt}-bad{i}", "status": "?"} for i in range(bad)]
+    rows = [{**order_of(dt), "order_id": f"{dt}-{i}"} for i in range(count)]
+    rows += [{**order_of(dt), "order_id": f"{dt}-bad{i}", "status": "?"} for i in range(bad)]
     write_csv(folder / "orders.csv", rows)
 
 

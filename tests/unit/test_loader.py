@@ -297,11 +297,11 @@ def test_symlinks_are_never_followed(conn, tmp_path) -> None:
 def test_every_reason_code_is_documented() -> None:
     """docs/landing.md names every reason ingestion can give, literally or as `<column>_...`."""
     from orchestration.landing.contract import SOURCES
-    from orchestration.landing.loader import _reject_reason_cases
+    from orchestration.landing.validation import reject_reason_cases
 
     docs = (REPO_ROOT / "docs" / "landing.md").read_text()
     for source in SOURCES.values():
-        for _, code, _ in _reject_reason_cases(source):
+        for _, code, _ in reject_reason_cases(source):
             per_column = [
                 f"`<column>_{code.removeprefix(column + '_')}`"
                 for column in source.column_names

@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from oracle import (
+    ORDER_CONTRACT_COLUMNS,
     SHANGHAI,
     compute_headlines,
     compute_marts,
@@ -26,25 +27,7 @@ from oracle import (
     refund_changes,
 )
 
-ORDER_COLUMNS = [
-    "order_id",
-    "buyer_id",
-    "shop_id",
-    "streamer_id",
-    "session_id",
-    "product_id",
-    "category",
-    "quantity",
-    "item_amount",
-    "discount_amount",
-    "paid_amount",
-    "refund_amount",
-    "status",
-    "entry_point",
-    "created_at",
-    "paid_at",
-    "updated_at",
-]
+ORDER_COLUMNS = list(ORDER_CONTRACT_COLUMNS)
 FOLLOW_COLUMNS = ["event_id", "follower_id", "streamer_id", "event_type", "event_at"]
 SESSION_COLUMNS = [
     "session_id",

@@ -2,7 +2,11 @@
 -- day from 2019-01-01 to 2030-12-31. Built with dbt's cross-database date_spine macro, so it is
 -- not tied to DuckDB. MetricFlow joins it for time-spine-dependent queries (cumulative, offset,
 -- filled metrics) and requires it to exist in the semantic manifest.
-{{ config(materialized='table', schema='marts') }}
+{{ config(
+    materialized='table',
+    schema='marts',
+    persist_docs={'relation': true, 'columns': true},
+) }}
 
 select cast(date_day as date) as date_day
 from (

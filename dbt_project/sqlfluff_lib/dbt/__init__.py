@@ -43,3 +43,7 @@ def type_float():
 
 def date_spine(datepart, start_date, end_date):
     return f"select range as date_{datepart} from range({start_date}, {end_date}, interval 1 day)"
+
+
+def generate_series(upper_bound):
+    return f"select range + 1 as generated_number from range({upper_bound})"

@@ -47,13 +47,15 @@ def manifest_is_current(parse_vars: dict[str, object]) -> bool:
 
 def prepare_dbt_manifest(settings: Settings, force: bool = False) -> None:
     """Parse the dbt project into target/manifest.json with the vars of runs against this
-    warehouse and the engine's target, unless it is already current (`force`: always, as
-    `lcw prepare` does)."""
+    warehouse and the engine's target, unless it is already current. `force` (what `lcw prepare`
+    does) parses from scratch: dbt's partial parsing has been seen to miss a properties change
+    after a merge."""
     key = parse_key(settings)
     if force or not manifest_is_current(key):
         dbt = DbtCliResource(
             project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR), target=settings.dbt_target
         )
         args = ["parse", "--quiet", "--vars", json.dumps(settings.dbt_vars())]
+        args += ["--no-partial-parse"] if force else []
         dbt.cli(args, target_path=dbt_project.target_path).wait()
         (dbt_project.manifest_path.parent / PARSE_VARS_FILE).write_text(json.dumps(key))

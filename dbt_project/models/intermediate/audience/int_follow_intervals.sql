@@ -2,11 +2,58 @@
 -- following opens an interval, an unfollow while following closes it. Duplicate follows and
 -- unfollows without a follow change nothing, and a re-follow opens a new interval.
 -- `followed_until` is NULL while the follow is still open.
-{{ event_intervals(
-    ref('stg_platform__follows'),
-    partition_by=['follower_id', 'streamer_id'],
-    on_event='follow',
-    off_event='unfollow',
-    from_column='followed_from',
-    until_column='followed_until',
+--
+-- Incremental, keyed by follower: a run recomputes every pair of the followers with an event
+-- exported in the window, or a stored pair whose events' export dates span it
+-- (first_exported_on .. last_exported_on), from all of their events.
+{{ config(
+    materialized='incremental',
+    unique_key='follower_id',
+    incremental_strategy=keyed_incremental_strategy(),
+    on_schema_change='fail',
+    tags=['partitioned'],
+    pre_hook=[
+        "{{ record_touched_followers() }}",
+        "{{ delete_touched_keys('follower_id') }}",
+    ],
 ) }}
+
+with events as (
+    select * from {{ ref('stg_platform__follows') }}
+    {% if is_incremental() %}
+        where follower_id in (select follower_id from {{ touched_keys() }})
+    {% endif %}
+),
+
+export_spans as (
+    select
+        follower_id,
+        streamer_id,
+        min(exported_on) as first_exported_on,
+        max(exported_on) as last_exported_on
+    from events
+    group by follower_id, streamer_id
+),
+
+intervals as (
+    {{ event_intervals(
+        'events',
+        partition_by=['follower_id', 'streamer_id'],
+        on_event='follow',
+        off_event='unfollow',
+        from_column='followed_from',
+        until_column='followed_until',
+    ) }}
+)
+
+select
+    intervals.follower_id,
+    intervals.streamer_id,
+    intervals.followed_from,
+    intervals.followed_until,
+    export_spans.first_exported_on,
+    export_spans.last_exported_on
+from intervals
+inner join export_spans
+    on intervals.follower_id = export_spans.follower_id
+    and intervals.streamer_id = export_spans.streamer_id

@@ -2,8 +2,22 @@
 -- paid_at with ties broken by order_id. A repurchase order is a 2nd or later order in a scope.
 -- Orders without a streamer have no streamer-scope position. Positions are bigint on every
 -- engine (row_number() is bigint in DuckDB, int in Spark).
+--
+-- Incremental, by buyer: a run renumbers every counted order of the buyers in
+-- int_touched_buyers (a late first order shifts all of the buyer's later positions).
+{{ config(
+    materialized='incremental',
+    unique_key='order_id',
+    incremental_strategy=keyed_incremental_strategy(),
+    on_schema_change='fail',
+    tags=['partitioned'],
+    pre_hook="{{ delete_touched_buyers() }}",
+) }}
+-- depends_on: {{ ref('int_touched_buyers') }}
+
 select
     order_id,
+    buyer_id,
     cast(row_number() over (
         partition by buyer_id order by paid_at, order_id
     ) as {{ dbt.type_bigint() }}) as platform_order_seq,
@@ -17,4 +31,4 @@ select
                 ) as {{ dbt.type_bigint() }})
     end as streamer_order_seq
 from {{ ref('int_orders_latest') }}
-where is_counted
+where is_counted and {{ of_touched_buyers() }}

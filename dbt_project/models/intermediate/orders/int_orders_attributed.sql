@@ -2,9 +2,21 @@
 -- private-domain when, at the moment it was paid, the buyer followed the streamer who sold it
 -- (followed_from <= paid_at < followed_until). A follow after payment, or one undone before it,
 -- does not count; orders without a streamer are public-domain.
+--
+-- Incremental, by buyer: a run recomputes the orders of the buyers in int_touched_buyers.
+{{ config(
+    materialized='incremental',
+    unique_key='order_id',
+    incremental_strategy=keyed_incremental_strategy(),
+    on_schema_change='fail',
+    tags=['partitioned'],
+    pre_hook="{{ delete_touched_buyers() }}",
+) }}
+-- depends_on: {{ ref('int_touched_buyers') }}
+
 with counted_orders as (
     select * from {{ ref('int_orders_latest') }}
-    where is_counted
+    where is_counted and {{ of_touched_buyers() }}
 ),
 
 follow_at_payment as (

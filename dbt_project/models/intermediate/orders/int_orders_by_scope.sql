@@ -2,6 +2,21 @@
 -- its streamer (orders without a streamer are not in any streamer scope). `scope_order_seq` is
 -- the order's position among the buyer's counted orders in that scope, so a repurchase order is
 -- one with scope_order_seq >= 2. Repurchase and private-domain marts aggregate this one model.
+--
+-- Incremental, by buyer: a run recomputes the orders of the buyers in int_touched_buyers.
+{{ config(
+    materialized='incremental',
+    unique_key=['scope', 'order_id'],
+    incremental_strategy=keyed_incremental_strategy(),
+    on_schema_change='fail',
+    tags=['partitioned'],
+    pre_hook=[
+        "{{ record_touched_scope_months() }}",
+        "{{ delete_touched_buyers() }}",
+    ],
+) }}
+-- depends_on: {{ ref('int_touched_buyers') }}
+
 with orders as (
     select
         attributed.order_id,
@@ -18,6 +33,7 @@ with orders as (
     from {{ ref('int_orders_attributed') }} as attributed
     inner join {{ ref('int_order_sequences') }} as sequences
         on attributed.order_id = sequences.order_id
+    where {{ of_touched_buyers('attributed.buyer_id') }}
 ),
 
 scoped as (

@@ -15,10 +15,9 @@
     on_schema_change='fail',
     tags=['partitioned'],
     pre_hook=[
-        "{{ record_touched_keys(ref('stg_platform__orders'), 'order_id') }}",
+        "{{ record_touched_orders() }}",
         "{{ delete_touched_keys('order_id') }}",
     ],
-    post_hook="{{ drop_touched_keys() }}",
 ) }}
 
 with versions as (

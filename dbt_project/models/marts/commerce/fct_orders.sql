@@ -1,5 +1,17 @@
 -- One row per counted order (paid_at not null), in its latest version. The single place where an
 -- order's GMV, traffic domain and repurchase position meet; every commerce mart aggregates this.
+--
+-- Incremental, by buyer: a run recomputes the orders of the buyers in int_touched_buyers.
+{{ config(
+    materialized='incremental',
+    unique_key='order_id',
+    incremental_strategy=keyed_incremental_strategy(),
+    on_schema_change='fail',
+    tags=['partitioned'],
+    pre_hook="{{ delete_touched_buyers() }}",
+) }}
+-- depends_on: {{ ref('int_touched_buyers') }}
+
 select
     orders.order_id,
     orders.buyer_id,
@@ -26,3 +38,4 @@ select
 from {{ ref('int_orders_attributed') }} as orders
 inner join {{ ref('int_order_sequences') }} as sequences
     on orders.order_id = sequences.order_id
+where {{ of_touched_buyers('orders.buyer_id') }}

@@ -1,6 +1,31 @@
 -- private_domain_share and repurchase_private_share (METRICS.md) per month and scope. Private
 -- domain is decided point in time in int_orders_attributed; a repurchase order is a 2nd or later
 -- counted order of the buyer within the scope.
+--
+-- Incremental: a run recomputes the (month, scope) groups in int_touched_scope_months.
+{{ config(
+    materialized='incremental',
+    unique_key=['month_start', 'scope', 'scope_id'],
+    incremental_strategy=keyed_incremental_strategy(),
+    on_schema_change='fail',
+    tags=['partitioned'],
+    pre_hook="{{ delete_matching(
+        ref('int_touched_scope_months'), ['scope', 'scope_id', 'month_start']
+    ) }}",
+) }}
+-- depends_on: {{ ref('int_touched_scope_months') }}
+
+with orders as (
+    select by_scope.*
+    from {{ ref('int_orders_by_scope') }} as by_scope
+    {% if is_incremental() %}
+        inner join {{ ref('int_touched_scope_months') }} as touched
+            on by_scope.scope = touched.scope
+            and by_scope.scope_id = touched.scope_id
+            and by_scope.month_start = touched.month_start
+    {% endif %}
+)
+
 select
     month_start,
     scope,
@@ -21,5 +46,5 @@ select
         "count(case when is_repurchase and traffic_domain = 'private' then 1 end)",
         'count(case when is_repurchase then 1 end)'
     ) }} as repurchase_private_share
-from {{ ref('int_orders_by_scope') }}
+from orders
 group by month_start, scope, scope_id

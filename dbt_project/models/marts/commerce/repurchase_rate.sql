@@ -1,7 +1,21 @@
 -- repeat_purchase_rate (METRICS.md): for a period and a scope, buyers with >= 2 counted orders
 -- in the period within the scope / buyers with >= 1. One row per period grain (month, quarter,
 -- year), period start, scope and scope id; periods with no buyers have no row.
+--
+-- Incremental: a run recomputes the (grain, period, scope) groups in int_touched_scope_periods.
 {%- set grains = ['month', 'quarter', 'year'] %}
+{{ config(
+    materialized='incremental',
+    unique_key=['period_grain', 'period_start', 'scope', 'scope_id'],
+    incremental_strategy=keyed_incremental_strategy(),
+    on_schema_change='fail',
+    tags=['partitioned'],
+    pre_hook="{{ delete_matching(
+        ref('int_touched_scope_periods'), ['period_grain', 'period_start', 'scope', 'scope_id']
+    ) }}",
+) }}
+-- depends_on: {{ ref('int_touched_scope_periods') }}
+
 with orders as (
     select
         scope,
@@ -17,13 +31,20 @@ buyer_periods as (
     {%- for grain in grains %}
         select
             '{{ grain }}' as period_grain,
-            {{ grain }}_start as period_start,
-            scope,
-            scope_id,
-            buyer_id,
+            orders.{{ grain }}_start as period_start,
+            orders.scope,
+            orders.scope_id,
+            orders.buyer_id,
             count(*) as counted_orders
         from orders
-        group by {{ grain }}_start, scope, scope_id, buyer_id
+        {%- if is_incremental() %}
+            inner join {{ ref('int_touched_scope_periods') }} as touched
+                on touched.period_grain = '{{ grain }}'
+                and orders.{{ grain }}_start = touched.period_start
+                and orders.scope = touched.scope
+                and orders.scope_id = touched.scope_id
+        {%- endif %}
+        group by orders.{{ grain }}_start, orders.scope, orders.scope_id, orders.buyer_id
         {%- if not loop.last %}
             union all
         {%- endif %}

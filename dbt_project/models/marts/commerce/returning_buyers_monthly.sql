@@ -1,14 +1,55 @@
 -- returning_buyer_share (METRICS.md): of the buyers with a counted order in month M in a scope,
 -- the share who had a counted order in the same scope in the 12 calendar months before M
 -- (month_start - 12 months <= earlier order's month < M).
-with buyer_months as (
-    select distinct
-        scope,
-        scope_id,
-        buyer_id,
-        month_start
-    from {{ ref('int_orders_by_scope') }}
-),
+--
+-- Incremental: a run recomputes the rows in int_touched_returning_months (each touched
+-- scope-month and the 12 after it), from the scope's buyer-months of those months and the 12
+-- before the earliest of them.
+{{ config(
+    materialized='incremental',
+    unique_key=['month_start', 'scope', 'scope_id'],
+    incremental_strategy=keyed_incremental_strategy(),
+    on_schema_change='fail',
+    tags=['partitioned'],
+    pre_hook="{{ delete_matching(
+        ref('int_touched_returning_months'), ['scope', 'scope_id', 'month_start']
+    ) }}",
+) }}
+-- depends_on: {{ ref('int_touched_returning_months') }}
+
+{% if is_incremental() %}
+    with touched_ranges as (
+        select
+            scope,
+            scope_id,
+            {{ dbt.dateadd('month', -12, 'min(month_start)') }} as from_month,
+            max(month_start) as to_month
+        from {{ ref('int_touched_returning_months') }}
+        group by scope, scope_id
+    ),
+
+    buyer_months as (
+        select distinct
+            by_scope.scope,
+            by_scope.scope_id,
+            by_scope.buyer_id,
+            by_scope.month_start
+        from {{ ref('int_orders_by_scope') }} as by_scope
+        inner join touched_ranges
+            on by_scope.scope = touched_ranges.scope
+            and by_scope.scope_id = touched_ranges.scope_id
+            and by_scope.month_start between touched_ranges.from_month and touched_ranges.to_month
+    ),
+{% else %}
+    with buyer_months as (
+        select distinct
+            scope,
+            scope_id,
+            buyer_id,
+            month_start
+        from {{ ref('int_orders_by_scope') }}
+    ),
+{% endif %}
 
 with_previous as (
     select
@@ -29,6 +70,14 @@ flagged as (
         month_start,
         previous_month_start >= {{ dbt.dateadd('month', -12, 'month_start') }} as is_returning
     from with_previous
+    {% if is_incremental() %}
+        where exists (
+                select 1 from {{ ref('int_touched_returning_months') }} as touched
+                where touched.scope = with_previous.scope
+                    and touched.scope_id = with_previous.scope_id
+                    and touched.month_start = with_previous.month_start
+            )
+    {% endif %}
 )
 
 select

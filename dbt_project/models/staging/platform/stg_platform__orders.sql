@@ -1,15 +1,12 @@
--- One row per distinct order version per export date. Exact duplicates within one export date
--- (the same version in two files, or twice in one) count once, with the lineage of the latest.
--- The same version exported on two dates stays once per date: that changes neither the latest
--- version nor any refund change, and keeping `exported_on` in the key lets a filter on the
--- export window reach the raw scan (incremental runs read only the window's versions).
--- receiver_phone and receiver_address are personal data and are deliberately not selected:
--- they never leave the raw schema.
-{%- set version_columns = [
-    'order_id', 'buyer_id', 'shop_id', 'streamer_id', 'session_id', 'product_id', 'category',
-    'quantity', 'item_amount', 'discount_amount', 'paid_amount', 'refund_amount', 'status',
-    'entry_point', 'created_at', 'paid_at', 'updated_at', 'exported_on',
-] %}
+-- One row per order version as loaded, renamed. receiver_phone and receiver_address are personal
+-- data and are deliberately not selected: they never leave the raw schema.
+--
+-- Not deduplicated here, unlike the other staging models, and on purpose: a repeated version
+-- (the same version exported twice, within or across files or dates) changes neither the latest
+-- version (int_orders_latest keeps one row per order by arg_max) nor any refund change (a repeat
+-- changes the cumulative refund by 0), and a view without an aggregate lets the incremental
+-- models' filters (export window, touched orders) reach the raw scan, so a daily run reads only
+-- the versions it needs. Exact duplicates are for ingestion to drop (a version key).
 with source as (
     select * from {{ source('platform', 'orders') }}
 ),
@@ -39,4 +36,4 @@ renamed as (
     from source
 )
 
-{{ deduplicate('renamed', unique_by=version_columns, latest_by=lineage_columns()) }}
+select * from renamed

@@ -6,7 +6,7 @@ dbt was given) and must run from a directory holding dbt_project.yml. So the sam
 its own target path inside a scratch "project" directory holding copies of dbt_project.yml and
 profiles.yml, and `mf` runs there: the production dbt_project/target is never touched.
 
-Sample in short (tests/test_dbt_sample.py has the details), counted orders by paid day:
+Sample in short (integration/test_dbt_sample.py has the details), counted orders by paid day:
   June 2021: o1 b1 100.00 (refund 30.00, private), o2 b1 50.00 (private), o3 b1 40.00,
              o4 b2 80.00, o5 b3 60.00, o6 b3 60.00 (private)
   July 2021: o7 b2 25.50 (no streamer), o9 b4 20.00, o10 b4 10.00 (b4 never followed)

@@ -1,0 +1,18 @@
+-- The buyers an incremental run recomputes in the buyer-level models: the buyers of the orders
+-- the window touched, as stored before the run (previous_buyer_id) and after it, and the
+-- followers whose follow events it touched (their orders' traffic domain may change). Empty on a
+-- full build, when every model is built in full anyway.
+-- Tagged `bookkeeping`: not a business model, so the lower-bound script leaves it out.
+{{ config(tags=['partitioned', 'bookkeeping']) }}
+
+select touched.previous_buyer_id as buyer_id
+from {{ touched_keys_of(ref('int_orders_latest')) }} as touched
+where touched.previous_buyer_id is not null
+union
+select orders.buyer_id
+from {{ ref('int_orders_latest') }} as orders
+inner join {{ touched_keys_of(ref('int_orders_latest')) }} as touched
+    on orders.order_id = touched.order_id
+union
+select touched.follower_id as buyer_id
+from {{ touched_keys_of(ref('int_follow_intervals')) }} as touched

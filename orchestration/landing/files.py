@@ -1,0 +1,185 @@
+"""Staging one landing file into the temp tables `_accepted` and `_rejected`: the shared steps
+(validate a relation, reject a whole file, forget a half-read file) every format uses."""
+
+from __future__ import annotations
+
+import io
+import zlib
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from orchestration.landing.contract import Source
+from orchestration.landing.text import guess_text, open_binary
+from orchestration.landing.validation import (
+    FileColumns,
+    file_kind,
+    raw_record_sql,
+    validated_sql,
+)
+from orchestration.sql import quote_ident, quote_literal
+
+GLOB_CHARACTERS = frozenset("*?[]")
+
+
+# How much of a line a rejected row keeps.
+MAX_RAW_CHARS = 10_000
+
+
+@dataclass(frozen=True)
+class Staged:
+    """What staging one file found: records read (loaded + rejected) and file-level warnings."""
+
+    records: int
+    empty: bool = False
+    truncated: bool = False
+
+
+@dataclass(frozen=True)
+class FileContext:
+    conn: duckdb.DuckDBPyConnection
+    source: Source
+    path: Path
+    relative: str
+    dt: date
+
+    def reject(self, row: int | None, code: str, reason: str, raw: str | None) -> None:
+        self.conn.execute(
+            "INSERT INTO _rejected VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [self.source.name, self.dt, self.relative, row, code, reason, raw],
+        )
+
+    def reject_many(self, rows: list[tuple[int | None, str, str, str | None]]) -> None:
+        if rows:
+            self.conn.executemany(
+                "INSERT INTO _rejected VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [[self.source.name, self.dt, self.relative, *row] for row in rows],
+            )
+
+    def unparsed(self, text: str) -> str | None:
+        """What a rejected row keeps of a record that could not be parsed into columns: nothing
+        for a source with personal-data columns (the value's place in the text is unknown, so
+        it cannot be masked), else the text itself."""
+        if self.source.personal_columns:
+            return None
+        return text[:MAX_RAW_CHARS]
+
+
+def finish_file(
+    ctx: FileContext, relation: str, columns: tuple[str, ...], personal: frozenset[str]
+) -> int:
+    """Validate the rows of `relation` (a file's rows with `_source_row`) into the temp tables;
+    return how many rows it had."""
+    conn, source = ctx.conn, ctx.source
+    conn.execute(f"CREATE OR REPLACE TEMP TABLE _file AS {relation}")
+    file_types = {
+        name: str(data_type) for name, data_type, *_ in conn.execute("DESCRIBE _file").fetchall()
+    }
+    rows = conn.execute("SELECT count(*) FROM _file").fetchone()[0]
+    raw_record = raw_record_sql(columns, personal)
+    missing = [c.name for c in source.columns if c.required and c.name not in file_types]
+    params = [source.name, ctx.dt, ctx.relative]
+    if missing:
+        conn.execute(
+            "INSERT INTO _rejected SELECT ?, ?, ?, _source_row, 'missing_required_column', ?, "
+            f"{raw_record} FROM _file",
+            [*params, f"file lacks required column(s): {', '.join(missing)}"],
+        )
+        conn.execute("DROP TABLE _file")
+        return rows
+    conn.execute(
+        "CREATE OR REPLACE TEMP TABLE _validated AS "
+        + validated_sql(source, "_file", file_types, ctx.dt)
+    )
+    typed = ", ".join(quote_ident(c) for c in source.column_names)
+    conn.execute(
+        f"INSERT INTO _accepted SELECT {typed}, DATE {quote_literal(ctx.dt.isoformat())}, "
+        f"{quote_literal(ctx.relative)}, _source_row FROM _validated WHERE _reject_code IS NULL"
+    )
+    conn.execute(
+        "INSERT INTO _rejected SELECT ?, ?, ?, v._source_row, v._reject_code, v._reject_reason, "
+        "f._raw FROM _validated v JOIN ("
+        f"  SELECT _source_row, {raw_record} AS _raw FROM _file"
+        "   WHERE _source_row IN ("
+        "       SELECT _source_row FROM _validated WHERE _reject_code IS NOT NULL)"
+        ") f USING (_source_row) WHERE v._reject_code IS NOT NULL",
+        params,
+    )
+    conn.execute("DROP TABLE _file")
+    conn.execute("DROP TABLE _validated")
+    return rows
+
+
+def reject_duplicates(ctx: FileContext, relation: str, columns: FileColumns, what: str) -> int:
+    """Every record of a file whose header or schema names a column twice is rejected."""
+    conn = ctx.conn
+    conn.execute(f"CREATE OR REPLACE TEMP TABLE _file AS {relation}")
+    rows = conn.execute("SELECT count(*) FROM _file").fetchone()[0]
+    message = (
+        f"the file's {what} names {', '.join(columns.duplicates)} more than once (in any case); "
+        "which one is meant is never guessed"
+    )
+    conn.execute(
+        "INSERT INTO _rejected SELECT ?, ?, ?, _source_row, 'duplicate_column', ?, "
+        f"{raw_record_sql(columns.names, columns.personal)} FROM _file",
+        [ctx.source.name, ctx.dt, ctx.relative, message],
+    )
+    conn.execute("DROP TABLE _file")
+    return rows
+
+
+def forget_file(ctx: FileContext) -> None:
+    """Undo what a failed read of one file staged, before it is quarantined as a whole."""
+    ctx.conn.execute("DELETE FROM _accepted WHERE _source_file = ?", [ctx.relative])
+    ctx.conn.execute("DELETE FROM _rejected WHERE source_file = ?", [ctx.relative])
+
+
+def reject_not_utf8(ctx: FileContext, problem: str) -> Staged:
+    """A text file that is not UTF-8: each of its lines (the header aside) is one rejected
+    record, so the counts say how much was lost; personal-data sources keep no text."""
+    try:
+        with open_binary(ctx.path) as handle:
+            raw = handle.read()
+    except (EOFError, zlib.error, OSError):
+        raw = b""
+    lines = [line for line in guess_text(raw).splitlines() if line.strip()]
+    if file_kind(ctx.path) == "csv":
+        lines = lines[1:]  # the header is not a record
+    message = f"file is not UTF-8 text: {problem}; re-export it as UTF-8"
+    if not lines:
+        ctx.reject(None, "file_unreadable", message, None)
+        return Staged(1)
+    ctx.reject_many(
+        [(number, "file_unreadable", message, ctx.unparsed(line))
+         for number, line in enumerate(lines, start=1)]
+    )  # fmt: skip
+    return Staged(len(lines))
+
+
+def reject_unreadable_file(ctx: FileContext, error: BaseException) -> Staged:
+    """Quarantine a file that cannot be read. A text file's records are rejected line by line
+    (so the counts still say how many records were lost); a binary file counts as one record."""
+    message = "file cannot be read: " + " ".join(str(error).split())[:500]
+    kind = file_kind(ctx.path)
+    if kind in (None, "parquet"):
+        ctx.reject(None, "file_unreadable", message, None)
+        return Staged(1)
+    lines: list[str] = []
+    try:
+        with open_binary(ctx.path) as handle:
+            text = io.TextIOWrapper(handle, encoding="utf-8-sig", errors="replace", newline="")
+            lines = [line.rstrip("\r\n") for line in text if line.strip()]
+    except (OSError, EOFError, zlib.error):
+        pass
+    if kind == "csv":
+        lines = lines[1:]  # the header is not a record
+    if not lines:
+        ctx.reject(None, "file_unreadable", message, None)
+        return Staged(1)
+    ctx.reject_many(
+        [(number, "file_unreadable", message, ctx.unparsed(line))
+         for number, line in enumerate(lines, start=1)]
+    )  # fmt: skip
+    return Staged(len(lines))

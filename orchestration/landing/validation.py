@@ -1,0 +1,333 @@
+"""SQL that reads one landing file and validates its rows against the contract: column names
+matched case-insensitively, every value typed by its column's kind, and the first broken rule of
+each row as its reason code. Pure SQL building: nothing here touches a connection."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from orchestration.landing.contract import (
+    FUTURE_DAYS,
+    SQL_TYPES,
+    Column,
+    Source,
+)
+from orchestration.landing.text import MAX_LINE_BYTES
+from orchestration.sql import quote_ident, quote_literal
+
+# A record's row (CSV) or physical line (JSON Lines), when a file had to be re-read in Python.
+JSON_LINE_COLUMN = "__line"
+
+
+ROW_COLUMN = "__row"  # the same for a CSV file re-read from a scratch copy
+
+
+INTERNAL_COLUMNS = frozenset({"_source_row", JSON_LINE_COLUMN, ROW_COLUMN})
+
+
+# What a rejected row keeps of a personal-data value (LANDING.md: never a second copy).
+MASK = "***"
+
+
+def file_kind(path: Path) -> str | None:
+    name = path.name.lower()
+    if name.endswith(".parquet"):
+        return "parquet"
+    if name.endswith((".csv", ".csv.gz")):
+        return "csv"
+    if name.endswith((".jsonl", ".jsonl.gz")):
+        return "jsonl"
+    return None
+
+
+@dataclass(frozen=True)
+class FileColumns:
+    """A file's columns: the names it is read under, and what the contract makes of them."""
+
+    names: tuple[str, ...]  # unique, contract columns under their contract name
+    duplicates: tuple[str, ...]  # names given twice (in any case); non-empty: the file is rejected
+    personal: frozenset[str]  # names (of `names`) whose values are personal data
+
+
+def match_columns(source: Source, given: list[str]) -> FileColumns:
+    """Match a header's or schema's names to the contract case-insensitively (`Refund_Amount` is
+    `refund_amount`; surrounding spaces are ignored). A name given twice in any case is a
+    duplicate, never resolved by position; unnamed columns get `column<n>`."""
+    contract = {c.lower(): c for c in source.column_names}
+    personal_names = set(source.personal_columns)
+    names: list[str] = []
+    personal: set[str] = set()
+    seen: dict[str, int] = {}
+    duplicates: list[str] = []
+    for position, raw in enumerate(given, start=1):
+        stripped = raw.strip()
+        key = stripped.lower()
+        name = contract.get(key, stripped) if stripped else f"column{position}"
+        if key and key in seen:
+            duplicates.append(stripped)
+        seen[name.lower()] = seen.get(name.lower(), 0) + 1
+        if seen[name.lower()] > 1 or name.lower() in INTERNAL_COLUMNS:
+            name = f"{name}_{position}"  # read under a unique name; the file is rejected anyway
+        names.append(name)
+        if contract.get(key) in personal_names:
+            personal.add(name)
+    return FileColumns(tuple(names), tuple(dict.fromkeys(duplicates)), frozenset(personal))
+
+
+def raw_record_sql(names: tuple[str, ...], personal: frozenset[str]) -> str:
+    """The raw record of a row of `_file` as JSON text, kept with a rejected row, personal data
+    masked. Computed only for rejected rows: serialising every row tripled the cost of reading."""
+    parts = []
+    for name in names:
+        ident = quote_ident(name)
+        value = (
+            f"CASE WHEN {ident} IS NULL THEN NULL ELSE '{MASK}' END" if name in personal else ident
+        )
+        parts.append(f"{ident} := {value}")
+    if not parts:
+        return "NULL"
+    return f"to_json(struct_pack({', '.join(parts)}))::VARCHAR"
+
+
+def csv_scan(path: Path, names: tuple[str, ...]) -> str:
+    """CSV with the contract's dialect, read as text: never sniffed, nothing guessed."""
+    spec = ", ".join(f"{quote_literal(n)}: 'VARCHAR'" for n in names)
+    return (
+        f"read_csv({quote_literal(str(path))}, header = true, auto_detect = false, "
+        f"columns = {{{spec}}}, delim = ',', quote = '\"', escape = '\"', "
+        f"max_line_size = {MAX_LINE_BYTES}, hive_partitioning = false)"
+    )
+
+
+def json_scan(path: Path, source: Source, with_line: bool) -> str:
+    columns = [*source.column_names, *([JSON_LINE_COLUMN] if with_line else [])]
+    spec = ", ".join(
+        f"{quote_literal(c)}: '{'BIGINT' if c == JSON_LINE_COLUMN else 'JSON'}'" for c in columns
+    )
+    return (
+        f"read_json({quote_literal(str(path))}, format = 'newline_delimited', "
+        f"columns = {{{spec}}}, hive_partitioning = false)"
+    )
+
+
+def relation_sql(
+    scan: str, select: str = "f.*", line_column: str | None = None, alias: str = " f"
+) -> str:
+    # DuckDB preserves insertion order, so row_number() over the scan is the record's number in
+    # the file; a file re-read from a scratch copy carries its original number instead.
+    row_number = "row_number() OVER ()"
+    if line_column:
+        row_number = f"f.{quote_ident(line_column)}"
+    return f"SELECT {row_number} AS _source_row, {select} FROM {scan}{alias}"
+
+
+MONEY_PLAIN = r"[+-]?[0-9]+(\.[0-9]{0,2}0*)?"
+
+
+MONEY_SYNTAX = r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?"
+
+
+# ISO 8601: a date, optionally a time, optionally Z, UTC, GMT or an offset within ±14:00.
+TIMESTAMP_SYNTAX = (
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?)?"
+    r"\s*(Z|UTC|GMT|[+-](0[0-9]|1[0-3])(:?[0-5][0-9])?|[+-]14(:?00)?)?"
+)
+
+
+# A date and time followed by something that is not an accepted zone: CST, +25:00, Asia/Tokyo.
+TIMESTAMP_OTHER_ZONE = (
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?\s*[^\s].*"
+)
+
+
+NATIVE_TIMESTAMP_TYPES = frozenset(
+    {"TIMESTAMP WITH TIME ZONE", "TIMESTAMP", "TIMESTAMP_MS", "TIMESTAMP_NS", "TIMESTAMP_S", "DATE"}
+)
+
+
+# A Parquet double is a cent when it lies within this share of its value (at least of one yuan)
+# from a whole cent: a few hundred units in the last place, far below a thousandth of a cent for
+# any amount within the bounds.
+DOUBLE_CENT_TOLERANCE = 1e-13
+
+
+def _money_sql(text: str, native: str | None) -> str:
+    """Money as DECIMAL(38,2), NULL unless it has at most two decimal places (never rounded)."""
+    if native is not None:  # a Parquet double or float
+        return (
+            f"CASE WHEN isfinite({native}) AND abs({native} - round({native}, 2)) "
+            f"<= {DOUBLE_CENT_TOLERANCE} * greatest(1, abs({native})) "
+            f"THEN TRY_CAST(round({native}, 2) AS DECIMAL(38, 2)) END"
+        )
+    t = f"trim({text})"
+    places = (
+        f"length(rtrim(regexp_extract({t}, '\\.([0-9]*)', 1), '0')) "
+        f"- coalesce(TRY_CAST(regexp_extract({t}, '[eE]([+-]?[0-9]+)$', 1) AS INTEGER), 0)"
+    )
+    return (
+        f"CASE WHEN regexp_full_match({t}, '{MONEY_PLAIN}') THEN TRY_CAST({t} AS DECIMAL(38, 2)) "
+        f"WHEN regexp_full_match({t}, '{MONEY_SYNTAX}') AND {places} <= 2 "
+        f"THEN TRY_CAST({t} AS DECIMAL(38, 2)) END"
+    )
+
+
+def _typed_sql(column: Column, text: str) -> str:
+    """SQL that turns the text value of a column into its contract type (NULL if unparseable)."""
+    if column.kind in ("id", "string", "enum"):
+        return f"nullif({text}, '')"
+    if column.kind == "integer":
+        return (
+            f"CASE WHEN regexp_full_match(trim({text}), '[+-]?[0-9]+(\\.0+)?') "
+            f"THEN TRY_CAST(TRY_CAST(trim({text}) AS DECIMAL(38, 2)) AS BIGINT) END"
+        )
+    if column.kind == "money":
+        return f"CASE WHEN m_{column.name} <= {_money_maximum(column)} THEN m_{column.name} END"
+    if column.kind == "timestamp":
+        # A value without an offset is read in the session time zone, Asia/Shanghai.
+        return (
+            f"CASE WHEN regexp_full_match(trim({text}), '{TIMESTAMP_SYNTAX}') "
+            f"THEN TRY_CAST(trim({text}) AS TIMESTAMPTZ) END"
+        )
+    raise ValueError(column.kind)
+
+
+def _money_maximum(column: Column) -> str:
+    """The largest amount a money column takes: its bound, at most what DECIMAL(18,2) holds."""
+    return str(column.maximum) if column.maximum is not None else "9999999999999999.99"
+
+
+# Timestamps outside this range are rejected as implausible (a year-0001 or 9999 placeholder).
+EARLIEST_TIMESTAMP = "1970-01-01 00:00:00+00"
+
+
+LATEST_TIMESTAMP = "2100-01-01 00:00:00+00"
+
+
+def reject_reason_cases(source: Source) -> list[tuple[str, str, str]]:
+    """(SQL condition, reason code, SQL message) in order; the first that holds is the reason.
+
+    Conditions see the text values `v_<col>`, money as `m_<col>`, the typed columns, `_nested`
+    (the first column holding an object or array), `_nul` (the first holding a NUL character)
+    and `_export_date`."""
+    cases = [
+        (
+            "_nested IS NOT NULL",
+            "nested_value",
+            "'column ' || _nested || ' holds an object or array where a scalar is expected'",
+        ),
+        ("_nul IS NOT NULL", "nul_byte", "'column ' || _nul || ' holds a NUL character'"),
+    ]
+    for c in source.columns:
+        text, typed = f"v_{c.name}", quote_ident(c.name)
+        present = f"nullif({text}, '') IS NOT NULL"
+
+        def case(condition: str, suffix: str, message: str, name: str = c.name) -> None:
+            cases.append((condition, f"{name}_{suffix}", quote_literal(f"{name} {message}")))
+
+        if c.required:
+            case(f"NOT ({present})", "missing", "is required")
+        if c.kind == "timestamp":
+            case(
+                f"{present} AND {typed} IS NULL "
+                f"AND regexp_full_match(trim({text}), '{TIMESTAMP_OTHER_ZONE}')",
+                "zone_invalid",
+                "has a UTC offset beyond ±14:00 or a zone name; "
+                "write an offset (+08:00), Z, UTC or GMT",
+            )
+        if c.kind == "money":
+            case(
+                f"{present} AND m_{c.name} IS NULL",
+                "invalid",
+                "is not a valid money amount (at most 2 decimal places, never rounded)",
+            )
+        elif c.kind in ("integer", "timestamp"):
+            case(f"{present} AND {typed} IS NULL", "invalid", f"is not a valid {c.kind}")
+        if c.kind == "money":
+            maximum = _money_maximum(c)
+            shown = f"{c.maximum:,}" if c.maximum is not None else maximum
+            case(f"m_{c.name} > {maximum}", "out_of_range", f"is above {shown} yuan")
+        if c.kind == "timestamp":
+            case(
+                f"{typed} < TIMESTAMPTZ '{EARLIEST_TIMESTAMP}' "
+                f"OR {typed} >= TIMESTAMPTZ '{LATEST_TIMESTAMP}'",
+                "out_of_range",
+                "is outside 1970-01-01 .. 2099-12-31",
+            )
+            latest = f"CAST(_export_date + INTERVAL {FUTURE_DAYS + 1} DAY AS TIMESTAMPTZ)"
+            condition = f"{typed} >= {latest}"
+            window = f"after the day following the export date (dt + {FUTURE_DAYS} day)"
+            if c.history_days is not None:
+                earliest = f"CAST(_export_date - INTERVAL {c.history_days} DAY AS TIMESTAMPTZ)"
+                condition += f" OR {typed} < {earliest}"
+                window = f"more than {c.history_days} days before the export date or " + window
+            case(condition, "out_of_window", f"is {window}")
+        if c.values:
+            allowed = ", ".join(quote_literal(v) for v in c.values)
+            case(
+                f"{typed} IS NOT NULL AND {typed} NOT IN ({allowed})",
+                "not_allowed",
+                f"must be one of: {', '.join(c.values)}",
+            )
+        if c.minimum is not None:
+            case(f"{typed} < {c.minimum}", "below_minimum", f"must be >= {c.minimum}")
+    for rule in source.rules:
+        cases.append((f"NOT coalesce({rule.sql}, false)", rule.code, quote_literal(rule.message)))
+    return cases
+
+
+def _text_and_nested_sql(column: str, file_type: str | None) -> tuple[str, str]:
+    """(the column's value as text, a condition that it is an object or array) for a file column."""
+    if file_type is None:
+        return "NULL", "false"
+    ident = quote_ident(column)
+    if file_type == "JSON":
+        is_nested = f"coalesce(json_type({ident}) IN ('OBJECT', 'ARRAY'), false)"
+        return f"CASE WHEN {is_nested} THEN NULL ELSE {ident} ->> '$' END", is_nested
+    if file_type.startswith(("STRUCT", "MAP", "UNION")) or file_type.endswith("]"):
+        return "NULL", f"{ident} IS NOT NULL"
+    return f"{ident}::VARCHAR", "false"
+
+
+def validated_sql(source: Source, file_relation: str, file_types: dict[str, str], dt: date) -> str:
+    """Rows of one file with typed columns and `_reject_code`/`_reject_reason` (NULL when valid)."""
+    text_columns, nested, nul = [], [], []
+    for c in source.columns:
+        file_type = file_types.get(c.name)
+        text, is_nested = _text_and_nested_sql(c.name, file_type)
+        text_columns.append(f"{text} AS v_{c.name}")
+        if c.kind == "money":
+            native = quote_ident(c.name) if file_type in ("DOUBLE", "FLOAT") else None
+            text_columns.append(f"{_money_sql(text, native)} AS m_{c.name}")
+        if c.kind == "timestamp" and file_type in NATIVE_TIMESTAMP_TYPES:
+            # A Parquet timestamp is used as it is (without a zone: Asia/Shanghai time).
+            text_columns.append(f"{quote_ident(c.name)}::TIMESTAMPTZ AS n_{c.name}")
+        nested.append(f"WHEN {is_nested} THEN {quote_literal(c.name)}")
+        if c.kind in ("id", "string", "enum"):
+            nul.append(f"WHEN contains(v_{c.name}, chr(0)) THEN {quote_literal(c.name)}")
+    typed_columns = []
+    for c in source.columns:
+        typed = _typed_sql(c, f"v_{c.name}")
+        if c.kind == "timestamp" and file_types.get(c.name) in NATIVE_TIMESTAMP_TYPES:
+            typed = f"n_{c.name}"
+        if c.default is not None:
+            typed = f"coalesce({typed}, {c.default})"
+        typed_columns.append(f"{typed}::{SQL_TYPES[c.kind]} AS {quote_ident(c.name)}")
+    cases = reject_reason_cases(source)
+    code = " ".join(f"WHEN {cond} THEN {quote_literal(code)}" for cond, code, _ in cases)
+    message = " ".join(f"WHEN {cond} THEN {msg}" for cond, _, msg in cases)
+    return f"""
+        WITH file_rows AS (
+            SELECT _source_row, {", ".join(text_columns)},
+                CASE {" ".join(nested)} END AS _nested,
+                DATE {quote_literal(dt.isoformat())} AS _export_date
+            FROM {file_relation}
+        ), text_rows AS (
+            SELECT *, CASE {" ".join(nul)} END AS _nul FROM file_rows
+        ), typed_rows AS (
+            SELECT *, {", ".join(typed_columns)} FROM text_rows
+        )
+        SELECT *, CASE {code} END AS _reject_code, CASE {message} END AS _reject_reason
+        FROM typed_rows
+    """
