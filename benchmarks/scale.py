@@ -8,7 +8,7 @@ For one calibrated landing zone (`lcw simulate`, kept in --scratch and reused wh
 it measures, each step in its own process (wall time, peak resident memory of that process tree):
 
 1. generation of the landing zone;
-2. the lower bound: benchmarks/lower_bound.sql, the same marts in one plain DuckDB script;
+2. the lower bound: benchmarks/lower_bound.py, the same marts in one plain DuckDB script;
 3. the full build: `lcw run` of every export date but the last into a new warehouse file;
 4. the daily run on top of it: the last export date alone (`lcw run --from D --to D`), as the
    nightly schedule would run it; run at two --orders sizes, it shows whether the daily cost
@@ -183,7 +183,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
 def markdown(figures: dict, args: argparse.Namespace) -> str:
     steps = figures["steps"]
     rows = [
-        ("lower bound: benchmarks/lower_bound.sql", steps["lower_bound"]),
+        ("lower bound: the dbt models as one DuckDB script", steps["lower_bound"]),
         ("full build: `lcw run`, all export dates but the last", steps["full"]),
         ("daily run on top: `lcw run --from D --to D`, the last date", steps["daily"]),
     ]

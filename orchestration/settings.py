@@ -98,6 +98,11 @@ class Settings:
             raise SettingsError(
                 f"LCW_ENGINE={self.engine!r} is not an engine; use one of {', '.join(ENGINES)}"
             )
+        if "'" in str(self.warehouse_path):
+            raise SettingsError(
+                f"the warehouse path {self.warehouse_path} contains a quote ('), which dbt's "
+                "DuckDB adapter cannot open; choose a path without one"
+            )
         _check_size("LCW_DUCKDB_MEMORY_LIMIT", self.duckdb_memory_limit)
         _check_size("LCW_DUCKDB_MAX_SPILL", self.duckdb_max_temp_directory_size)
         if self.first_export_date < EARLIEST_SUPPORTED_EXPORT_DATE:

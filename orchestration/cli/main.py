@@ -79,11 +79,13 @@ def cmd_simulate(args: argparse.Namespace) -> None:
     print(f"Wrote {summary.files_written:,} files: {rows}")
 
 
-def cmd_run(settings: Settings, start: date | None, end: date | None) -> None:
+def cmd_run(
+    settings: Settings, start: date | None, end: date | None, full_refresh: bool = False
+) -> None:
     from orchestration.cli.report import run_report
     from orchestration.cli.runner import run_pipeline
 
-    summary = run_pipeline(settings, start, end, progress=progress)
+    summary = run_pipeline(settings, start, end, progress=progress, full_refresh=full_refresh)
     print()
     print(run_report(summary, str(settings.warehouse_path), str(settings.published_path)))
 
@@ -181,6 +183,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--to", dest="end", type=parse_date, help="last export date to load (YYYY-MM-DD)"
     )
+    run.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild every incremental model from raw: the periodic reset, and needed once "
+        "after an upgrade changes an incremental model's columns",
+    )
 
     commands.add_parser("demo", help="simulate 92 days, run everything, print the headline figures")
     commands.add_parser("prepare", help="parse the dbt project into its manifest")
@@ -220,6 +228,7 @@ def main(argv: list[str] | None = None) -> int:
                 ),
                 args.start,
                 args.end,
+                args.full_refresh,
             )
         elif args.command == "demo":
             cmd_demo()

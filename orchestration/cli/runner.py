@@ -240,8 +240,10 @@ def run_pipeline(
     start: date | None = None,
     end: date | None = None,
     progress: Callable[[str], None] = lambda _: None,
+    full_refresh: bool = False,
 ) -> RunSummary:
-    """Ingest the export dates found in the landing zone (or a range), then build and publish."""
+    """Ingest the export dates found in the landing zone (or a range), then build and publish;
+    `full_refresh` rebuilds every incremental model from raw."""
     began = time.monotonic()
     if not settings.landing_root.is_dir():
         raise PipelineError(f"landing directory {settings.landing_root} does not exist")
@@ -254,26 +256,33 @@ def run_pipeline(
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     check_warehouse_is_free(settings.warehouse_path)
     with single_writer(settings.warehouse_path):
-        if published_copy_is_current(settings, first_dt, last_dt):
+        if not full_refresh and published_copy_is_current(settings, first_dt, last_dt):
             progress("Nothing changed since the last build: the published copy is current")
             summary = RunSummary(first_dt, last_dt, nothing_changed=True)
             summary.loads, summary.reject_reasons = load_counts(
                 settings.warehouse_path, first_dt, last_dt
             )
         else:
-            summary = _run_jobs(settings, first_dt, last_dt, progress)
+            summary = _run_jobs(settings, first_dt, last_dt, progress, full_refresh)
     summary.warnings = warnings + summary.warnings
     summary.seconds = time.monotonic() - began
     return summary
 
 
 def _run_jobs(
-    settings: Settings, first_dt: date, last_dt: date, progress: Callable[[str], None]
+    settings: Settings,
+    first_dt: date,
+    last_dt: date,
+    progress: Callable[[str], None],
+    full_refresh: bool,
 ) -> RunSummary:
     progress("Preparing the dbt manifest")
     prepare_dbt_manifest(settings)
     defs = build_definitions(settings)
     summary = RunSummary(first_dt, last_dt)
+    dbt_config = {"config": {"full_refresh": full_refresh}}
+    ingest_config = {**QUIET_LOGGING, "ops": {"warehouse_dbt_partitioned": dbt_config}}
+    build_config = {**QUIET_LOGGING, "ops": {"warehouse_dbt": dbt_config}}
     log_path = settings.run_log_path
     progress(f"Writing the detailed log to {log_path}")
     with project_instance() as instance, open(log_path, "w", encoding="utf-8") as log:
@@ -285,7 +294,7 @@ def _run_jobs(
         with contextlib.redirect_stdout(log):
             ingest = defs.resolve_job_def(INGEST_JOB).execute_in_process(
                 instance=instance,
-                run_config=QUIET_LOGGING,
+                run_config=ingest_config,
                 tags={
                     PARTITION_RANGE_START_TAG: first_dt.isoformat(),
                     PARTITION_RANGE_END_TAG: last_dt.isoformat(),
@@ -305,7 +314,7 @@ def _run_jobs(
         progress("Rebuilding the marts from them, running every dbt test, publishing")
         with contextlib.redirect_stdout(log):
             build = defs.resolve_job_def(BUILD_JOB).execute_in_process(
-                instance=instance, run_config=QUIET_LOGGING, raise_on_error=False
+                instance=instance, run_config=build_config, raise_on_error=False
             )
         _count_checks(summary, build)
         # dbt models and seeds (once each, however many partitions).

@@ -1,9 +1,9 @@
 """The lower-bound benchmark (benchmarks/lower_bound.py) is a guard, not a second check of the
 marts: its script is generated from the compiled dbt models, so it shares their logic (and their
 mistakes; the independent check is tests/oracle.py). These tests keep the benchmark honest:
-the checked-in script is what the dbt project generates today, it runs, and from the landing
-files alone it computes every mart `lcw run` builds, row for row, so the pipeline is timed
-against the same work."""
+the script generated from the dbt project as it is now runs, and from the landing files alone it
+computes every mart `lcw run` builds, row for row, so the pipeline is timed against the same
+work."""
 
 from __future__ import annotations
 
@@ -63,16 +63,6 @@ def lower_bound_database(simulated_landing: Path, tmp_path_factory: pytest.TempP
     return database
 
 
-def test_script_is_generated_from_the_current_dbt_models(tmp_path: Path) -> None:
-    """benchmarks/lower_bound.sql is `--generate`'s output for the models as they are now."""
-    benchmark = load_benchmark()
-    generated = benchmark.generate_script(benchmark.compile_dbt(tmp_path))
-    assert benchmark.SCRIPT.read_text() == generated, (
-        "benchmarks/lower_bound.sql is stale: run `uv run python benchmarks/lower_bound.py "
-        "--generate`"
-    )
-
-
 def test_smoke_run() -> None:
     """The CLI runs on a tiny simulated landing (its figures are not asserted)."""
     result = run_command(["python", "benchmarks/lower_bound.py", "--smoke"])
@@ -93,7 +83,8 @@ def test_every_dbt_mart_is_computed(lower_bound_database: Path, e2e_warehouse: P
         "gmv_decomposition_monthly", "enforcement_daily", "enforcement_monthly",
         "fan_tier_monthly", "trust_card_impact", "festival_gmv", "gmv_monthly_by_dimension",
         "enforcement_commerce_monthly", "headline_figures", "dim_shop_trust_rights",
-        "fct_enforcement_actions",
+        "fct_enforcement_actions", "dim_streamers", "dim_shops", "dim_fan_tiers",
+        "period_coverage",
     ],
 )  # fmt: skip
 def test_mart_equals_dbt_mart(mart: str, lower_bound_database: Path, e2e_warehouse: Path) -> None:

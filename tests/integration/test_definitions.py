@@ -47,7 +47,12 @@ def test_dbt_tests_are_asset_checks_including_source_tests(defs, dbt_manifest: P
     manifest = json.loads(dbt_manifest.read_text())
     tests = [n for n in manifest["nodes"].values() if n["resource_type"] == "test"]
     checks = {key.name for key in defs.resolve_asset_graph().asset_check_keys}
-    assert {t["name"] for t in tests} <= checks
+    # Two singular tests read models of both builds (the partitioned one after ingestion and the
+    # unpartitioned one): they belong to neither Dagster asset definition, so they are no asset
+    # check; dbt runs them in the second build (indirect_selection: buildable), where a failure
+    # fails the build and the run.
+    across_builds = {"gmv_daily_reaggregates_to_monthly", "dimensions_add_up_to_the_facts"}
+    assert {t["name"] for t in tests} - checks == across_builds
     source_checks = [
         k
         for k in defs.resolve_asset_graph().asset_check_keys

@@ -84,3 +84,8 @@ def test_engine_and_lake_root(tmp_path: Path) -> None:
     assert argument.engine == "duckdb"
     with pytest.raises(SettingsError, match="LCW_ENGINE='flink' is not an engine"):
         Settings.from_env({"LCW_ENGINE": "flink"})
+
+
+def test_a_quote_in_the_warehouse_path_is_refused_up_front(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="contains a quote"):
+        Settings(warehouse_path=tmp_path / "bob's.duckdb")

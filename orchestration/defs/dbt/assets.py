@@ -17,10 +17,12 @@ from dagster import (
     AssetMaterialization,
     AssetsDefinition,
     BackfillPolicy,
+    Config,
     Output,
     PartitionsDefinition,
 )
 from dagster_dbt import DbtCliResource, dbt_assets
+from pydantic import Field
 
 from orchestration.defs.dbt.project import dbt_project
 from orchestration.defs.dbt.translator import warehouse_translator
@@ -65,6 +67,18 @@ def with_progress(events: Iterator[Any], models: int) -> Iterator[Any]:
         yield event
 
 
+class DbtBuildConfig(Config):
+    """Run config of both dbt asset definitions."""
+
+    full_refresh: bool = Field(
+        default=False,
+        description=(
+            "Rebuild every incremental model from raw (dbt --full-refresh): the periodic reset, "
+            "and the step after a change to an incremental model's columns."
+        ),
+    )
+
+
 def build_dbt_assets(
     settings: Settings, partitions: PartitionsDefinition
 ) -> tuple[AssetsDefinition, AssetsDefinition]:
@@ -82,9 +96,12 @@ def build_dbt_assets(
         pool=WAREHOUSE_POOL,
         name="warehouse_dbt_partitioned",
     )
-    def partitioned(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
+    def partitioned(
+        context: AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
+    ) -> Iterator[Any]:
+        args = [*build_args, "--full-refresh"] if config.full_refresh else build_args
         with export_window_env(export_dates_of(context)):
-            invocation = dbt.cli(build_args, context=context)
+            invocation = dbt.cli(args, context=context)
         yield from with_progress(invocation.stream(), len(context.selected_asset_keys))
 
     @dbt_assets(
@@ -95,8 +112,11 @@ def build_dbt_assets(
         pool=WAREHOUSE_POOL,
         name="warehouse_dbt",
     )
-    def unpartitioned(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
-        invocation = dbt.cli(build_args, context=context)
+    def unpartitioned(
+        context: AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
+    ) -> Iterator[Any]:
+        args = [*build_args, "--full-refresh"] if config.full_refresh else build_args
+        invocation = dbt.cli(args, context=context)
         yield from with_progress(invocation.stream(), len(context.selected_asset_keys))
 
     return partitioned, unpartitioned
