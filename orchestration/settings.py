@@ -32,6 +32,12 @@ EARLIEST_SUPPORTED_EXPORT_DATE = date(1990, 1, 1)
 DEFAULT_MEMORY_SHARE = 0.6
 DEFAULT_MAX_SPILL = "100GB"
 
+# The engine that builds the dbt models. Ingestion always validates and loads each partition
+# with DuckDB; on `spark` it also writes the raw layer as Parquet under the lake root, and dbt
+# builds the models with Spark (dbt-spark, the profile's `spark` target) over that lake.
+ENGINES = ("duckdb", "spark")
+DBT_TARGETS = {"duckdb": "dev", "spark": "spark"}
+
 ENVIRONMENT = {
     "warehouse_path": "LCW_WAREHOUSE",
     "landing_root": "LCW_LANDING",
@@ -39,6 +45,8 @@ ENVIRONMENT = {
     "duckdb_memory_limit": "LCW_DUCKDB_MEMORY_LIMIT",
     "duckdb_temp_directory": "LCW_DUCKDB_TEMP_DIR",
     "duckdb_max_temp_directory_size": "LCW_DUCKDB_MAX_SPILL",
+    "engine": "LCW_ENGINE",
+    "lake_root": "LCW_LAKE",
 }
 
 _SIZE = re.compile(r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", re.IGNORECASE)
@@ -75,10 +83,21 @@ class Settings:
     # A cap on the spill, so a job too big for this machine fails with DuckDB's message instead
     # of filling the disk.
     duckdb_max_temp_directory_size: str = DEFAULT_MAX_SPILL
+    # `duckdb` (default) or `spark`: which engine builds the dbt models.
+    engine: str = "duckdb"
+    # Where the spark engine keeps the raw Parquet, its tables and its metastore; None means
+    # `lake/` beside the warehouse file.
+    lake_root: Path | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "warehouse_path", Path(self.warehouse_path).resolve())
         object.__setattr__(self, "landing_root", Path(self.landing_root).resolve())
+        if self.lake_root is not None:
+            object.__setattr__(self, "lake_root", Path(self.lake_root).resolve())
+        if self.engine not in ENGINES:
+            raise SettingsError(
+                f"LCW_ENGINE={self.engine!r} is not an engine; use one of {', '.join(ENGINES)}"
+            )
         if "'" in str(self.warehouse_path):
             raise SettingsError(
                 f"the warehouse path {self.warehouse_path} contains a quote ('), which dbt's "
@@ -121,6 +140,16 @@ class Settings:
         return self.duckdb_temp_directory or self.warehouse_path.with_suffix(".spill")
 
     @property
+    def lake_directory(self) -> Path:
+        """The spark engine's lake: raw Parquet (`raw/`), Spark's tables and metastore."""
+        return self.lake_root or self.warehouse_path.parent / "lake"
+
+    @property
+    def dbt_target(self) -> str:
+        """The output of dbt_project/profiles.yml that builds the models on this engine."""
+        return DBT_TARGETS[self.engine]
+
+    @property
     def published_path(self) -> Path:
         """BI reads `published/live_commerce.duckdb` beside the warehouse, never the warehouse.
 
@@ -151,4 +180,6 @@ class Settings:
         """
         dbt_vars = {"warehouse_path": str(self.warehouse_path)}
         dbt_vars.update({f"duckdb_{name}": value for name, value in self.duckdb_config().items()})
+        if self.engine == "spark":
+            dbt_vars["lake_root"] = str(self.lake_directory)
         return dbt_vars

@@ -145,3 +145,66 @@ def open_app(published: Path, monkeypatch, page: str = "GMV"):
         at.sidebar.radio(key="page").set_value(page).run()
         assert not at.exception, at.exception
     return at
+
+
+def build_sample_on_spark(project: Path, lake: Path) -> None:
+    """`dbt seed` then `dbt build` of the sample on the Spark target (dbt-spark, local session),
+    with its metastore, tables and marts written for publishing under `lake`."""
+    common = [
+        "--project-dir", str(DBT_PROJECT_DIR),
+        "--profiles-dir", str(DBT_PROJECT_DIR),
+        "--target", "spark",
+        "--target-path", str(project / "target"),
+        "--vars", f"{{sample_data: true, lake_root: '{lake}'}}",
+    ]  # fmt: skip
+    for command in ("seed", "build"):
+        result = run_command(["dbt", command, *common])
+        assert result.returncode == 0, result.stdout[-5000:]
+
+
+def mart_tables(database: Path) -> dict[str, list[tuple[str, str]]]:
+    """Each table of the `marts` schema in a DuckDB file, with its (column, type) in order."""
+    columns: dict[str, list[tuple[str, str]]] = {}
+    for table, column, data_type in query(
+        database,
+        "SELECT table_name, column_name, data_type FROM information_schema.columns "
+        "WHERE table_schema = 'marts' ORDER BY table_name, ordinal_position",
+    ):
+        columns.setdefault(table, []).append((column, data_type))
+    return columns
+
+
+def mart_comments(database: Path) -> dict[str, tuple[str | None, dict[str, str]]]:
+    """Each table of the `marts` schema in a DuckDB file: its comment and its columns' comments."""
+    comments: dict[str, tuple[str | None, dict[str, str]]] = {
+        table: (comment, {})
+        for table, comment in query(
+            database,
+            "SELECT table_name, comment FROM duckdb_tables() "
+            "WHERE database_name = current_database() AND schema_name = 'marts'",
+        )
+    }
+    for table, column, comment in query(
+        database,
+        "SELECT table_name, column_name, comment FROM duckdb_columns() "
+        "WHERE database_name = current_database() AND schema_name = 'marts' "
+        "AND comment IS NOT NULL",
+    ):
+        comments[table][1][column] = comment
+    return comments
+
+
+def mart_row_differences(left: Path, right: Path, table: str) -> tuple[int, int]:
+    """(rows of `left` missing from `right`, rows of `right` missing from `left`) for one mart,
+    as multisets of whole rows (EXCEPT ALL)."""
+    with duckdb.connect() as conn:
+        conn.execute(f"ATTACH '{left}' AS lhs (READ_ONLY)")
+        conn.execute(f"ATTACH '{right}' AS rhs (READ_ONLY)")
+        counts = []
+        for first, second in (("lhs", "rhs"), ("rhs", "lhs")):
+            (count,) = conn.execute(
+                f'SELECT count(*) FROM (SELECT * FROM {first}.marts."{table}" '
+                f'EXCEPT ALL SELECT * FROM {second}.marts."{table}")'
+            ).fetchone()
+            counts.append(count)
+    return counts[0], counts[1]

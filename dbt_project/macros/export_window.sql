@@ -73,8 +73,12 @@
 {%- endmacro %}
 
 {% macro record_touched_keys(source_relation, key) -%}
+    {{ return(adapter.dispatch('record_touched_keys', 'live_commerce_warehouse')(source_relation, key)) }}
+{%- endmacro %}
+
+{% macro default__record_touched_keys(source_relation, key) -%}
     {%- if is_incremental() -%}
-    create or replace table {{ touched_keys() }} as
+    {{ replace_table_as(touched_keys()) }}
     {{ keys_in_export_window(source_relation, key) }}
     {%- else -%}
     select 1
@@ -82,11 +86,24 @@
 {%- endmacro %}
 
 {% macro delete_touched_keys(key) -%}
+    {{ return(adapter.dispatch('delete_touched_keys', 'live_commerce_warehouse')(key)) }}
+{%- endmacro %}
+
+{% macro default__delete_touched_keys(key) -%}
     {%- if is_incremental() -%}
     delete from {{ this }} where {{ key }} in (select {{ key }} from {{ touched_keys() }})
     {%- else -%}
     select 1
     {%- endif -%}
+{%- endmacro %}
+
+{#- `create or replace table <relation> as`, per adapter (macros/spark/incremental.sql). -#}
+{% macro replace_table_as(relation) -%}
+    {{ return(adapter.dispatch('replace_table_as', 'live_commerce_warehouse')(relation)) }}
+{%- endmacro %}
+
+{% macro default__replace_table_as(relation) -%}
+    create or replace table {{ relation }} as
 {%- endmacro %}
 
 {% macro drop_touched_keys() -%}
@@ -96,7 +113,7 @@
 
 {#-
   The incremental strategy of a model that keeps state keyed by `unique_key`, per adapter:
-  delete+insert on DuckDB (and by default), merge on Spark (Delta). Models that keep aggregates
+  delete+insert on DuckDB (and by default); on Spark see macros/spark/incremental.sql. Models that keep aggregates
   by period would use insert_overwrite by period partition on Spark.
 -#}
 {% macro keyed_incremental_strategy() -%}
@@ -105,10 +122,6 @@
 
 {% macro default__keyed_incremental_strategy() -%}
     {{ return('delete+insert') }}
-{%- endmacro %}
-
-{% macro spark__keyed_incremental_strategy() -%}
-    {{ return('merge') }}
 {%- endmacro %}
 
 
@@ -150,7 +163,7 @@
   after the run for int_touched_buyers; empty on a full build.
 -#}
 {% macro record_touched_orders() -%}
-    create or replace table {{ touched_keys() }} as
+    {{ replace_table_as(touched_keys()) }}
     {% if is_incremental() -%}
     select touched.order_id, stored.buyer_id as previous_buyer_id
     from ({{ keys_in_export_window(ref('stg_platform__orders'), 'order_id') }}) as touched
@@ -170,7 +183,7 @@
   them). Kept after the run for int_touched_buyers; empty on a full build.
 -#}
 {% macro record_touched_followers() -%}
-    create or replace table {{ touched_keys() }} as
+    {{ replace_table_as(touched_keys()) }}
     {% if is_incremental() -%}
     select follower_id from {{ ref('stg_platform__follows') }}
     where {{ in_export_window('exported_on') }}
@@ -191,7 +204,7 @@
   groups (and the periods that contain them).
 -#}
 {% macro record_touched_scope_months() -%}
-    create or replace table {{ touched_keys() }} as
+    {{ replace_table_as(touched_keys()) }}
     {% if is_incremental() -%}
     select distinct scope, scope_id, month_start
     from {{ this }}

@@ -11,6 +11,15 @@
     cast(({{ timestamp_column }} at time zone '{{ var("reporting_time_zone") }}') as date)
 {%- endmacro %}
 
+{#-
+  Spark's `timestamp` is an instant rendered in the session time zone. Its wall-clock time in
+  the session zone (`timestamp_ntz`), converted from that zone to the reporting zone, gives the
+  reporting day whatever the session zone is (from_utc_timestamp alone is right only in UTC).
+-#}
 {% macro spark__reporting_date(timestamp_column) -%}
-    to_date(from_utc_timestamp({{ timestamp_column }}, '{{ var("reporting_time_zone") }}'))
+    to_date(convert_timezone(
+        current_timezone(),
+        '{{ var("reporting_time_zone") }}',
+        cast({{ timestamp_column }} as timestamp_ntz)
+    ))
 {%- endmacro %}

@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from orchestration.landing.contract import LANDING_FILE_SUFFIXES
-from orchestration.settings import REPO_ROOT, Settings, SettingsError
+from orchestration.settings import ENGINES, REPO_ROOT, Settings, SettingsError
 
 DEMO_LANDING = REPO_ROOT / "data" / "landing"
 DEMO_WAREHOUSE = REPO_ROOT / "data" / "warehouse.duckdb"
@@ -166,6 +166,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="warehouse DuckDB file (default: LCW_WAREHOUSE, else data/warehouse.duckdb)",
     )
     run.add_argument(
+        "--engine",
+        choices=ENGINES,
+        help="engine that builds the dbt models (default: LCW_ENGINE, else duckdb); spark needs "
+        "`uv sync --group spark` and Java 17",
+    )
+    run.add_argument(
+        "--lake",
+        type=Path,
+        help="the spark engine's lake root: raw Parquet, tables, metastore (default: LCW_LAKE, "
+        "else lake/ beside the warehouse)",
+    )
+    run.add_argument(
         "--from", dest="start", type=parse_date, help="first export date to load (YYYY-MM-DD)"
     )
     run.add_argument(
@@ -208,7 +220,12 @@ def main(argv: list[str] | None = None) -> int:
             cmd_simulate(args)
         elif args.command == "run":
             cmd_run(
-                Settings.from_env(landing_root=args.landing, warehouse_path=args.warehouse),
+                Settings.from_env(
+                    landing_root=args.landing,
+                    warehouse_path=args.warehouse,
+                    engine=args.engine,
+                    lake_root=args.lake,
+                ),
                 args.start,
                 args.end,
                 args.full_refresh,

@@ -1,4 +1,5 @@
-"""The six ingestion assets: landing files of one export date → `raw.<source>` in DuckDB.
+"""The six ingestion assets: landing files of one export date → `raw.<source>` in DuckDB (and,
+for the spark engine, the same partition as Parquet in the lake: `RawLake`).
 
 Each asset is partitioned by export date (`dt`). A run over a range of dates is one run
 (single-run backfill policy) that replaces each partition in its own transaction, in date order.
@@ -24,7 +25,7 @@ from dagster import (
 from dagster_duckdb import DuckDBResource
 
 from orchestration.defs.progress import is_milestone, progress_log
-from orchestration.defs.resources import LandingZone
+from orchestration.defs.resources import LandingZone, RawLake
 from orchestration.landing.contract import SOURCES
 from orchestration.landing.fingerprints import (
     loaded_fingerprints,
@@ -32,6 +33,7 @@ from orchestration.landing.fingerprints import (
     previous_load,
     record_fingerprint,
 )
+from orchestration.landing.lake import export_partition, source_partition_dir
 from orchestration.landing.loader import load_partition
 from orchestration.landing.raw_tables import LoadResult, trailing_average_loaded
 from orchestration.settings import WAREHOUSE_POOL
@@ -108,7 +110,10 @@ def build_ingestion_asset(source_name: str, partitions: PartitionsDefinition) ->
         ],
     )
     def ingest(
-        context: AssetExecutionContext, warehouse: DuckDBResource, landing: LandingZone
+        context: AssetExecutionContext,
+        warehouse: DuckDBResource,
+        landing: LandingZone,
+        lake: RawLake,
     ) -> MaterializeResult:
         loads: list[LoadResult] = []
         dropped: dict[str, str] = {}
@@ -124,11 +129,18 @@ def build_ingestion_asset(source_name: str, partitions: PartitionsDefinition) ->
                 # A partition whose files are exactly as when it was last loaded is not read
                 # again: its counts are the audited ones.
                 result = loaded.get(dt) == fingerprint and previous_load(conn, source_name, dt)
+                reused = bool(result)
                 if not result:
                     result = load_partition(conn, landing.path, source_name, dt)
                     record_fingerprint(conn, source_name, dt, fingerprint)
                 else:
                     unchanged += 1
+                # The spark engine reads raw from the lake: export what was loaded, and an
+                # unchanged partition the lake does not hold yet (e.g. the first spark run).
+                if lake.raw_path is not None and (
+                    not reused or not source_partition_dir(lake.raw_path, source_name, dt).exists()
+                ):
+                    export_partition(conn, lake.raw_path, source_name, dt)
                 loads.append(result)
                 if (
                     baseline is not None

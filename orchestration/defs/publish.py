@@ -1,13 +1,16 @@
 """The published copy as a Dagster asset (the copying itself is orchestration.warehouse.publish)."""
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, asset
 from dagster_duckdb import DuckDBResource
 
+from orchestration.defs.dbt.project import dbt_project
 from orchestration.defs.resources import PublishedMarts
 from orchestration.settings import WAREHOUSE_POOL
 from orchestration.warehouse.publish import PUBLISHED_SCHEMA, publish_marts
+from orchestration.warehouse.spark_marts import publish_spark_marts
 
 
 def mart_keys(dbt_assets: Sequence[AssetsDefinition]) -> list[AssetKey]:
@@ -17,6 +20,8 @@ def mart_keys(dbt_assets: Sequence[AssetsDefinition]) -> list[AssetKey]:
 
 
 def build_published_asset(marts: list[AssetKey]) -> AssetsDefinition:
+    mart_names = [key.path[-1] for key in marts]
+
     @asset(
         key=["published", "marts"],
         deps=marts,
@@ -28,8 +33,18 @@ def build_published_asset(marts: list[AssetKey]) -> AssetsDefinition:
     def published_marts(
         context: AssetExecutionContext, warehouse: DuckDBResource, published: PublishedMarts
     ) -> MaterializeResult:
-        with warehouse.get_connection() as conn:
-            rows = publish_marts(conn, published.path)
+        if published.spark_lake is None:
+            with warehouse.get_connection() as conn:
+                rows = publish_marts(conn, published.path)
+        else:  # the spark engine: the marts it built, from the lake
+            rows = publish_spark_marts(
+                published.spark_lake,
+                mart_names,
+                published.path,
+                published.duckdb_config,
+                manifest_path=dbt_project.manifest_path,
+                warehouse_path=Path(warehouse.database),
+            )
         context.log.info(f"published {len(rows)} marts to {published.path}")
         metadata: dict[str, object] = {"path": str(published.path), "tables": len(rows)}
         metadata.update({f"rows.{table}": count for table, count in rows.items()})

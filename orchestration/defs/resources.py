@@ -25,22 +25,47 @@ class LandingZone(ConfigurableResource):
 
 
 class PublishedMarts(ConfigurableResource):
-    """Where the read-only copy of the marts for BI users is published."""
+    """Where the read-only copy of the marts for BI users is published, and, for the spark
+    engine, the lake its marts are read from (empty: the duckdb engine's warehouse)."""
 
     root: str
+    lake_root: str = ""
+    duckdb_config: dict[str, str] = {}
 
     @property
     def path(self) -> Path:
         return Path(self.root)
 
+    @property
+    def spark_lake(self) -> Path | None:
+        return Path(self.lake_root) if self.lake_root else None
+
+
+class RawLake(ConfigurableResource):
+    """Where ingestion also writes the raw layer as Parquet for the spark engine (`<root>/raw`);
+    an empty root (the duckdb engine) writes nothing."""
+
+    root: str = ""
+
+    @property
+    def raw_path(self) -> Path | None:
+        return Path(self.root) / "raw" if self.root else None
+
 
 def build_resources(settings: Settings) -> dict[str, object]:
-    """The resources every code path (UI, schedule, CLI, tests) runs with."""
+    """The resources every code path (UI, schedule, CLI, tests) runs with; the engine changes
+    only their configuration (the lake, the dbt target), never the assets."""
+    lake = settings.lake_directory if settings.engine == "spark" else None
     return {
         "warehouse": DuckDBResource(
             database=str(settings.warehouse_path), connection_config=settings.duckdb_config()
         ),
         "landing": LandingZone(root=str(settings.landing_root)),
-        "published": PublishedMarts(root=str(settings.published_path)),
-        "dbt": DbtCliResource(project_dir=dbt_project),
+        "published": PublishedMarts(
+            root=str(settings.published_path),
+            lake_root=str(lake) if lake else "",
+            duckdb_config=settings.duckdb_config(),
+        ),
+        "lake": RawLake(root=str(lake) if lake else ""),
+        "dbt": DbtCliResource(project_dir=dbt_project, target=settings.dbt_target),
     }

@@ -138,3 +138,4 @@ def test_every_run_option_has_help() -> None:
         line = next(line for line in result.stdout.splitlines() if line.strip().startswith(option))
         assert len(line.split()) > 2 or option in ("--landing", "--warehouse"), line
     assert "LCW_WAREHOUSE" in result.stdout and "LCW_LANDING" in result.stdout
+    assert "LCW_ENGINE" in result.stdout and "LCW_LAKE" in result.stdout

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from dagster import AssetKey, build_sensor_context, materialize
 from dagster_duckdb import DuckDBResource
-from helpers import VALID_ORDER, write_csv
+from helpers import VALID_ORDER, query, write_csv
 
 from orchestration.defs.automation import build_landing_sensor
 from orchestration.defs.ingestion import (
@@ -19,7 +19,8 @@ from orchestration.defs.ingestion import (
 )
 from orchestration.defs.jobs import build_ingest_job
 from orchestration.defs.partitions import export_date_partitions
-from orchestration.defs.resources import LandingZone
+from orchestration.defs.resources import LandingZone, RawLake
+from orchestration.landing.lake import source_partition_dir
 
 FIRST = date(2021, 6, 1)
 PARTITIONS = export_date_partitions(date(2019, 1, 1))
@@ -41,7 +42,9 @@ def write_orders(landing: Path, dt: date, count: int, bad: int = 0) -> None:
     write_csv(folder / "orders.csv", rows)
 
 
-def checks_after(landing: Path, warehouse: Path, dt: date) -> dict[str, bool]:
+def checks_after(
+    landing: Path, warehouse: Path, dt: date, lake: RawLake | None = None
+) -> dict[str, bool]:
     """The ingestion checks' outcomes; a failed blocking check fails the run."""
     result = materialize(
         [ORDERS],
@@ -49,6 +52,7 @@ def checks_after(landing: Path, warehouse: Path, dt: date) -> dict[str, bool]:
         resources={
             "warehouse": DuckDBResource(database=str(warehouse)),
             "landing": LandingZone(root=str(landing)),
+            "lake": lake or RawLake(),
         },
         raise_on_error=False,
     )
@@ -67,6 +71,17 @@ def test_row_count_drop_and_reject_ratio_checks(tmp_path: Path) -> None:
     write_orders(landing, FIRST + timedelta(days=7), count=4, bad=1)
     checks = checks_after(landing, warehouse, FIRST + timedelta(days=7))
     assert checks == {REJECT_RATIO_CHECK: False, ROW_COUNT_CHECK: False}
+
+
+def test_the_spark_engine_also_writes_the_partition_into_the_lake(tmp_path: Path) -> None:
+    landing, warehouse, lake = tmp_path / "landing", tmp_path / "w.duckdb", tmp_path / "lake"
+    write_orders(landing, FIRST, count=3)
+    checks_after(landing, warehouse, FIRST)
+    assert not lake.exists()  # the duckdb engine: no lake
+    checks_after(landing, warehouse, FIRST, RawLake(root=str(lake)))
+    part = source_partition_dir(lake / "raw", "orders", FIRST) / "part-0.parquet"
+    (count,) = query(warehouse, f"SELECT count(*) FROM read_parquet('{part}')")[0]
+    assert count == 3
 
 
 def test_sensor_requests_each_partition_version_once(tmp_path: Path) -> None:

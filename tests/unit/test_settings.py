@@ -68,6 +68,24 @@ def test_settings_are_frozen() -> None:
     )
 
 
+def test_engine_and_lake_root(tmp_path: Path) -> None:
+    duckdb_settings = Settings.from_env({}, warehouse_path=tmp_path / "w.duckdb")
+    assert (duckdb_settings.engine, duckdb_settings.dbt_target) == ("duckdb", "dev")
+    assert duckdb_settings.lake_directory == tmp_path / "lake"
+    # The duckdb engine's dbt vars do not change: its manifests stay current.
+    assert "lake_root" not in duckdb_settings.dbt_vars()
+    spark = Settings.from_env(
+        {"LCW_ENGINE": "spark", "LCW_LAKE": str(tmp_path / "env_lake")},
+        warehouse_path=tmp_path / "w.duckdb",
+    )
+    assert (spark.engine, spark.dbt_target) == ("spark", "spark")
+    assert spark.dbt_vars()["lake_root"] == str(tmp_path / "env_lake")
+    argument = Settings.from_env({"LCW_ENGINE": "spark"}, engine="duckdb")
+    assert argument.engine == "duckdb"
+    with pytest.raises(SettingsError, match="LCW_ENGINE='flink' is not an engine"):
+        Settings.from_env({"LCW_ENGINE": "flink"})
+
+
 def test_a_quote_in_the_warehouse_path_is_refused_up_front(tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match="contains a quote"):
         Settings(warehouse_path=tmp_path / "bob's.duckdb")

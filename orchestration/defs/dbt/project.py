@@ -19,9 +19,14 @@ DBT_SOURCE_SUFFIXES = (".sql", ".yml", ".yaml", ".csv", ".md")
 PARSE_VARS_FILE = "lcw_parse_vars.json"
 
 
-def manifest_is_current(parse_vars: dict[str, str]) -> bool:
-    """True when target/manifest.json was parsed with these vars and is newer than every file
-    dbt parses (models, macros, tests, seeds, project and profile files)."""
+def parse_key(settings: Settings) -> dict[str, object]:
+    """What a manifest is parsed with: the dbt vars and the profile's target (one per engine)."""
+    return {"vars": settings.dbt_vars(), "target": settings.dbt_target}
+
+
+def manifest_is_current(parse_vars: dict[str, object]) -> bool:
+    """True when target/manifest.json was parsed with these vars and target (`parse_key`) and is
+    newer than every file dbt parses (models, macros, tests, seeds, project and profile files)."""
     manifest = dbt_project.manifest_path
     stamp = manifest.parent / PARSE_VARS_FILE
     if not manifest.exists() or not stamp.exists():
@@ -42,12 +47,15 @@ def manifest_is_current(parse_vars: dict[str, str]) -> bool:
 
 def prepare_dbt_manifest(settings: Settings, force: bool = False) -> None:
     """Parse the dbt project into target/manifest.json with the vars of runs against this
-    warehouse, unless it is already current. `force` (what `lcw prepare` does) parses from
-    scratch: dbt's partial parsing has been seen to miss a properties change after a merge."""
-    parse_vars = settings.dbt_vars()
-    if force or not manifest_is_current(parse_vars):
-        dbt = DbtCliResource(project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR))
-        args = ["parse", "--quiet", "--vars", json.dumps(parse_vars)]
+    warehouse and the engine's target, unless it is already current. `force` (what `lcw prepare`
+    does) parses from scratch: dbt's partial parsing has been seen to miss a properties change
+    after a merge."""
+    key = parse_key(settings)
+    if force or not manifest_is_current(key):
+        dbt = DbtCliResource(
+            project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR), target=settings.dbt_target
+        )
+        args = ["parse", "--quiet", "--vars", json.dumps(settings.dbt_vars())]
         args += ["--no-partial-parse"] if force else []
         dbt.cli(args, target_path=dbt_project.target_path).wait()
-        (dbt_project.manifest_path.parent / PARSE_VARS_FILE).write_text(json.dumps(parse_vars))
+        (dbt_project.manifest_path.parent / PARSE_VARS_FILE).write_text(json.dumps(key))

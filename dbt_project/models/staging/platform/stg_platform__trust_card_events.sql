@@ -7,7 +7,8 @@ renamed as (
     select
         event_id,
         shop_id,
-        "right" as trust_right,
+        -- `right` is a reserved word: quoted the adapter's way ("right" is a string on Spark).
+        {{ adapter.quote('right') }} as trust_right,
         event_type,
         event_at,
         _partition_dt as exported_on,
