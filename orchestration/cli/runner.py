@@ -30,7 +30,12 @@ from dagster import (
 from dagster._core.instance.ref import InstanceRef
 
 from orchestration.defs import build_definitions
-from orchestration.defs.dbt.project import dbt_project, manifest_is_current, prepare_dbt_manifest
+from orchestration.defs.dbt.project import (
+    dbt_project,
+    manifest_is_current,
+    parse_key,
+    prepare_dbt_manifest,
+)
 from orchestration.defs.jobs import BUILD_JOB, INGEST_JOB
 from orchestration.landing.contract import REPORTING_TIME_ZONE, SOURCES
 from orchestration.landing.discovery import (
@@ -188,7 +193,7 @@ def published_copy_is_current(settings: Settings, first_dt: date, last_dt: date)
         return False
     published_at = published.stat().st_mtime
     manifest = dbt_project.manifest_path
-    if not manifest_is_current(settings.dbt_vars()) or manifest.stat().st_mtime > published_at:
+    if not manifest_is_current(parse_key(settings)) or manifest.stat().st_mtime > published_at:
         return False
     days = [first_dt + timedelta(days=n) for n in range((last_dt - first_dt).days + 1)]
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as conn:
