@@ -11,9 +11,10 @@ it measures, each step in its own process (wall time, peak resident memory of th
 2. the lower bound: benchmarks/lower_bound.py, the same marts in one plain DuckDB script;
 3. the full build: `lcw run` of every export date but the last into a new warehouse file;
 4. the daily run on top of it: the last export date alone (`lcw run --from D --to D`), as the
-   nightly schedule would run it; run at two --orders sizes, it shows whether the daily cost
-   grows with the day's data or with the history;
-5. the planted-truth checks on the published marts.
+   nightly schedule would run it; run at two --days sizes with the same orders per day, it
+   shows whether the daily cost grows with the day's data or with the history;
+5. the same daily run again, over landing files that did not change (it should do nothing);
+6. the planted-truth checks on the published marts.
 
 It prints one line per figure and a markdown table for docs/benchmarks.md. Wall-clock figures on
 a shared machine are noisy: compare ratios from the same run.
@@ -149,6 +150,11 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         lcw("run", *window, "--from", last.isoformat(), "--to", last.isoformat()),
         log,
     )
+    steps["rerun"] = measured(
+        "the same daily run again (nothing changed)",
+        lcw("run", *window, "--from", last.isoformat(), "--to", last.isoformat()),
+        log,
+    )
     day_rows = rows_in(landing / "orders" / f"dt={last.isoformat()}")
     history_rows = rows_in(landing / "orders")
 
@@ -186,6 +192,7 @@ def markdown(figures: dict, args: argparse.Namespace) -> str:
         ("lower bound: the dbt models as one DuckDB script", steps["lower_bound"]),
         ("full build: `lcw run`, all export dates but the last", steps["full"]),
         ("daily run on top: `lcw run --from D --to D`, the last date", steps["daily"]),
+        ("the same daily run again, nothing changed", steps["rerun"]),
     ]
     if "simulate" in steps:
         rows.insert(0, ("generate the landing zone: `lcw simulate`", steps["simulate"]))

@@ -77,12 +77,12 @@
 {%- endmacro %}
 
 {% macro default__record_touched_keys(source_relation, key) -%}
-    {%- if is_incremental() -%}
     {{ replace_table_as(touched_keys()) }}
+    {% if is_incremental() -%}
     {{ keys_in_export_window(source_relation, key) }}
     {%- else -%}
-    select 1
-    {%- endif -%}
+    select cast(null as {{ dbt.type_string() }}) as {{ key }} where 1 = 0
+    {%- endif %}
 {%- endmacro %}
 
 {% macro delete_touched_keys(key) -%}
@@ -91,7 +91,7 @@
 
 {% macro default__delete_touched_keys(key) -%}
     {%- if is_incremental() -%}
-    delete from {{ this }} where {{ key }} in (select {{ key }} from {{ touched_keys() }})
+    delete from {{ this }} where {{ of_touched_keys(key) }}
     {%- else -%}
     select 1
     {%- endif -%}
@@ -197,27 +197,6 @@
 {%- endmacro %}
 
 
-{#-
-  Scope x month state. int_orders_by_scope records, before it deletes a touched buyer's rows,
-  the (scope, scope_id, month_start) groups those rows were in; int_touched_scope_months adds the
-  groups of the rows it wrote. The marts aggregated by scope and period recompute exactly those
-  groups (and the periods that contain them).
--#}
-{% macro record_touched_scope_months() -%}
-    {{ replace_table_as(touched_keys()) }}
-    {% if is_incremental() -%}
-    select distinct scope, scope_id, month_start
-    from {{ this }}
-    where {{ of_touched_buyers() }}
-    {%- else -%}
-    select
-        cast(null as {{ dbt.type_string() }}) as scope,
-        cast(null as {{ dbt.type_string() }}) as scope_id,
-        cast(null as date) as month_start
-    where false
-    {%- endif %}
-{%- endmacro %}
-
 {#- Delete the model's rows whose `columns` match a row of `keys_relation` (incremental only). -#}
 {% macro delete_matching(keys_relation, columns) -%}
     {%- if is_incremental() -%}
@@ -231,4 +210,78 @@
     {%- else -%}
     select 1
     {%- endif -%}
+{%- endmacro %}
+
+
+{#-
+  The config every keyed incremental model shares: `{{ config(**keyed_state('order_id',
+  pre_hook=[...])) }}`. Incremental by `unique_key` with the adapter's strategy, failing on a
+  change of columns (the fix is `lcw run --full-refresh`), run per export-date window.
+-#}
+{% macro keyed_state(unique_key, pre_hook=[], post_hook=[]) -%}
+    {{ return({
+        'materialized': 'incremental',
+        'unique_key': unique_key,
+        'incremental_strategy': keyed_incremental_strategy(),
+        'on_schema_change': 'fail',
+        'tags': ['partitioned'],
+        'pre_hook': pre_hook,
+        'post_hook': post_hook,
+    }) }}
+{%- endmacro %}
+
+{#- The model's rows whose `key` is among the touched keys (a slice condition). -#}
+{% macro of_touched_keys(key) -%}
+    {{ key }} in (select {{ key }} from {{ touched_keys() }})
+{%- endmacro %}
+
+
+{#-
+  The first days of the months that the export window (widened by lookback_days) overlaps, as
+  'YYYY-MM-DD' strings, in order; empty outside an incremental run. Models that keep state by
+  month (a month's fan tier comes from its last snapshot) recompute these months.
+-#}
+{% macro export_window_months() -%}
+    {%- set window_from = var('export_date_from', env_var('LCW_EXPORT_DATE_FROM', '')) -%}
+    {%- set window_to = var('export_date_to', env_var('LCW_EXPORT_DATE_TO', '')) -%}
+    {%- if not (is_incremental() and window_from and window_to) -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- set dt = modules.datetime -%}
+    {%- set first = dt.date.fromisoformat(window_from)
+        - dt.timedelta(days=var('lookback_days', 3) | int) -%}
+    {%- set last = dt.date.fromisoformat(window_to) -%}
+    {%- set months = [] -%}
+    {%- set month = namespace(year=first.year, number=first.month) -%}
+    {%- for _ in range((last.year - first.year) * 12 + last.month - first.month + 1) -%}
+        {%- do months.append(dt.date(month.year, month.number, 1).isoformat()) -%}
+        {%- set month.year = month.year + (month.number // 12) -%}
+        {%- set month.number = month.number % 12 + 1 -%}
+    {%- endfor -%}
+    {{ return(months) }}
+{%- endmacro %}
+
+{#- `column` (a date) falls in one of the export window's months; true outside incremental runs. -#}
+{% macro in_export_window_months(column) -%}
+    {%- set months = export_window_months() -%}
+    {%- if months -%}
+        {%- set last = modules.datetime.date.fromisoformat(months[-1]) -%}
+        {%- set after_last = last.replace(year=last.year + last.month // 12, month=last.month % 12 + 1) -%}
+        {{ column }} >= cast('{{ months[0] }}' as date)
+        and {{ column }} < cast('{{ after_last.isoformat() }}' as date)
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Pre-hook: the export window's months (export_window_months) in <model>__touched. -#}
+{% macro record_touched_months() -%}
+    {{ replace_table_as(touched_keys()) }}
+    {% for month in export_window_months() -%}
+    select cast('{{ month }}' as date) as month_start
+    {% if not loop.last %}union all
+    {% endif %}
+    {%- else -%}
+    select cast(null as date) as month_start where 1 = 0
+    {%- endfor %}
 {%- endmacro %}

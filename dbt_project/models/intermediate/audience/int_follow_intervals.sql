@@ -6,22 +6,15 @@
 -- Incremental, keyed by follower: a run recomputes every pair of the followers with an event
 -- exported in the window, or a stored pair whose events' export dates span it
 -- (first_exported_on .. last_exported_on), from all of their events.
-{{ config(
-    materialized='incremental',
-    unique_key='follower_id',
-    incremental_strategy=keyed_incremental_strategy(),
-    on_schema_change='fail',
-    tags=['partitioned'],
-    pre_hook=[
-        "{{ record_touched_followers() }}",
-        "{{ delete_touched_keys('follower_id') }}",
-    ],
-) }}
+{{ config(**keyed_state(
+    'follower_id',
+    pre_hook=["{{ record_touched_followers() }}", "{{ delete_touched_keys('follower_id') }}"],
+)) }}
 
 with events as (
     select * from {{ ref('stg_platform__follows') }}
     {% if is_incremental() %}
-        where follower_id in (select follower_id from {{ touched_keys() }})
+        where {{ of_touched_keys('follower_id') }}
     {% endif %}
 ),
 

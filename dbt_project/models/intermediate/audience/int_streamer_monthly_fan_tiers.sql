@@ -1,5 +1,16 @@
 -- Each streamer's fan tier per month, from the follower_count of their last snapshot (by export
 -- date) in that month. Months without a snapshot have no row: marts report those as 'unknown'.
+--
+-- Incremental, by month: a run recomputes the months its export window overlaps (their last
+-- snapshot may have changed), from the snapshots exported in those months only.
+{{ config(**keyed_state(
+    ['streamer_id', 'month_start'],
+    pre_hook=[
+        "{{ record_touched_months() }}",
+        "{{ delete_matching(touched_keys(), ['month_start']) }}",
+    ],
+)) }}
+
 with snapshots as (
     select
         streamer_id,
@@ -10,6 +21,7 @@ with snapshots as (
             order by exported_on desc
         ) as recency
     from {{ ref('stg_platform__streamers') }}
+    where {{ in_export_window_months('exported_on') }}
 )
 
 select

@@ -6,18 +6,15 @@
 -- Incremental, keyed by order_id: a run recomputes the events of the orders with a version
 -- exported in the window or a stored event recorded by a version from it (a re-export that drops
 -- a version changes the next version's refund change), from all of their versions.
-{{ config(
-    materialized='incremental',
-    unique_key='order_id',
-    incremental_strategy=keyed_incremental_strategy(),
-    on_schema_change='fail',
-    tags=['partitioned'],
+{{ config(**keyed_state(
+    'order_id',
     pre_hook=[
         "{{ record_touched_keys(ref('stg_platform__orders'), 'order_id') }}",
+        "{{ record_rows_before(of_touched_keys('order_id')) }}",
         "{{ delete_touched_keys('order_id') }}",
     ],
-    post_hook="{{ drop_touched_keys() }}",
-) }}
+    post_hook=["{{ empty_rows_before() }}"],
+)) }}
 
 with versions as (
     select
@@ -31,7 +28,7 @@ with versions as (
         ) as previous_refund_amount
     from {{ ref('stg_platform__orders') }}
     {% if is_incremental() %}
-        where order_id in (select order_id from {{ touched_keys() }})
+        where {{ of_touched_keys('order_id') }}
     {% endif %}
 )
 

@@ -5,14 +5,7 @@
 --
 -- Incremental, by buyer: a run renumbers every counted order of the buyers in
 -- int_touched_buyers (a late first order shifts all of the buyer's later positions).
-{{ config(
-    materialized='incremental',
-    unique_key='order_id',
-    incremental_strategy=keyed_incremental_strategy(),
-    on_schema_change='fail',
-    tags=['partitioned'],
-    pre_hook="{{ delete_touched_buyers() }}",
-) }}
+{{ config(**keyed_state('order_id', pre_hook=["{{ delete_touched_buyers() }}"])) }}
 -- depends_on: {{ ref('int_touched_buyers') }}
 
 select

@@ -4,14 +4,7 @@
 -- does not count; orders without a streamer are public-domain.
 --
 -- Incremental, by buyer: a run recomputes the orders of the buyers in int_touched_buyers.
-{{ config(
-    materialized='incremental',
-    unique_key='order_id',
-    incremental_strategy=keyed_incremental_strategy(),
-    on_schema_change='fail',
-    tags=['partitioned'],
-    pre_hook="{{ delete_touched_buyers() }}",
-) }}
+{{ config(**keyed_state('order_id', pre_hook=["{{ delete_touched_buyers() }}"])) }}
 -- depends_on: {{ ref('int_touched_buyers') }}
 
 with counted_orders as (

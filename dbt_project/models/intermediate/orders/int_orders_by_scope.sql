@@ -4,17 +4,11 @@
 -- one with scope_order_seq >= 2. Repurchase and private-domain marts aggregate this one model.
 --
 -- Incremental, by buyer: a run recomputes the orders of the buyers in int_touched_buyers.
-{{ config(
-    materialized='incremental',
-    unique_key=['scope', 'order_id'],
-    incremental_strategy=keyed_incremental_strategy(),
-    on_schema_change='fail',
-    tags=['partitioned'],
-    pre_hook=[
-        "{{ record_touched_scope_months() }}",
-        "{{ delete_touched_buyers() }}",
-    ],
-) }}
+{{ config(**keyed_state(
+    ['scope', 'order_id'],
+    pre_hook=["{{ record_rows_before(of_touched_buyers()) }}", "{{ delete_touched_buyers() }}"],
+    post_hook=["{{ empty_rows_before() }}"],
+)) }}
 -- depends_on: {{ ref('int_touched_buyers') }}
 
 with orders as (

@@ -8,22 +8,20 @@
 -- (macros/export_window.sql). A refund exported days later thus restates the order, and every
 -- mart built from this model restates the day the order was paid. The latest version is chosen
 -- by a hash aggregate over the touched orders' versions only (macro deduplicate), never a sort.
-{{ config(
-    materialized='incremental',
-    unique_key='order_id',
-    incremental_strategy=keyed_incremental_strategy(),
-    on_schema_change='fail',
-    tags=['partitioned'],
+{{ config(**keyed_state(
+    'order_id',
     pre_hook=[
         "{{ record_touched_orders() }}",
+        "{{ record_rows_before(of_touched_keys('order_id')) }}",
         "{{ delete_touched_keys('order_id') }}",
     ],
-) }}
+    post_hook=["{{ empty_rows_before() }}"],
+)) }}
 
 with versions as (
     select * from {{ ref('stg_platform__orders') }}
     {% if is_incremental() %}
-        where order_id in (select order_id from {{ touched_keys() }})
+        where {{ of_touched_keys('order_id') }}
     {% endif %}
 ),
 

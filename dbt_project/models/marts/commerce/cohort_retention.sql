@@ -2,16 +2,32 @@
 -- month M, the share with another counted order in the scope within 30, 90 and 180 days of the
 -- first. A window counts only once it has elapsed for the whole cohort (end of M + N days <= the
 -- last paid day in the data); until then both the count and the rate are NULL, never too low.
+--
+-- Incremental, by cohort: a run recomputes the cohorts in int_touched_cohorts.
 {%- set windows = [30, 90, 180] %}
+{{ config(**keyed_state(
+    ['cohort_month', 'scope', 'scope_id'],
+    pre_hook=["{{ delete_matching(
+        ref('int_touched_cohorts'), ['scope', 'scope_id', 'cohort_month']
+    ) }}"],
+)) }}
+-- depends_on: {{ ref('int_touched_cohorts') }}
+
 with firsts as (
     select
-        scope,
-        scope_id,
-        buyer_id,
-        paid_at as first_paid_at,
-        month_start as cohort_month
-    from {{ ref('int_orders_by_scope') }}
-    where scope_order_seq = 1
+        by_scope.scope,
+        by_scope.scope_id,
+        by_scope.buyer_id,
+        by_scope.paid_at as first_paid_at,
+        by_scope.month_start as cohort_month
+    from {{ ref('int_orders_by_scope') }} as by_scope
+    {% if is_incremental() %}
+        inner join {{ ref('int_touched_cohorts') }} as touched
+            on by_scope.scope = touched.scope
+            and by_scope.scope_id = touched.scope_id
+            and by_scope.month_start = touched.cohort_month
+    {% endif %}
+    where by_scope.scope_order_seq = 1
 ),
 
 seconds as (

@@ -1,5 +1,13 @@
 -- Concentration by fan tier: each month's streamer-sold GMV and livestream sessions by the
 -- streamers' tier that month (follower count at month end), with shares of the month's totals.
+--
+-- Incremental, by month: a run recomputes the months in int_changed_months.
+{%- set changed = 'select month_start from ' ~ ref('int_changed_months') %}
+{{ config(**keyed_state(
+    ['month_start', 'fan_tier'],
+    pre_hook=["{{ delete_matching(ref('int_changed_months'), ['month_start']) }}"],
+)) }}
+
 with tiers as (
     select * from {{ ref('int_streamer_monthly_fan_tiers') }}
 ),
@@ -28,6 +36,14 @@ session_activity as (
     ) as sessions
 ),
 
+changed_activity as (
+    select * from order_activity
+    where {{ in_months('month_start', changed) }}
+    union all
+    select * from session_activity
+    where {{ in_months('month_start', changed) }}
+),
+
 activity as (
     select
         activity.month_start,
@@ -35,11 +51,7 @@ activity as (
         activity.streamer_id,
         activity.sessions,
         activity.gmv
-    from (
-        select * from order_activity
-        union all
-        select * from session_activity
-    ) as activity
+    from changed_activity as activity
     left join tiers
         on activity.streamer_id = tiers.streamer_id
         and activity.month_start = tiers.month_start

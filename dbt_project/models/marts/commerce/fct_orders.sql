@@ -2,14 +2,14 @@
 -- order's GMV, traffic domain and repurchase position meet; every commerce mart aggregates this.
 --
 -- Incremental, by buyer: a run recomputes the orders of the buyers in int_touched_buyers.
-{{ config(
-    materialized='incremental',
-    unique_key='order_id',
-    incremental_strategy=keyed_incremental_strategy(),
-    on_schema_change='fail',
-    tags=['partitioned'],
-    pre_hook="{{ delete_touched_buyers() }}",
-) }}
+{{ config(**keyed_state(
+    'order_id',
+    pre_hook=[
+        "{{ record_rows_before(of_touched_buyers()) }}",
+        "{{ delete_touched_buyers() }}",
+    ],
+    post_hook=["{{ empty_rows_before() }}"],
+)) }}
 -- depends_on: {{ ref('int_touched_buyers') }}
 
 select

@@ -2,6 +2,14 @@
 -- paid, in its latest version (a later refund restates that day); placed figures (拍下) count every
 -- order created that day, paid or not, and are reported beside GMV, never instead of it;
 -- refunds_recorded shows refunds on the day they were recorded.
+--
+-- Incremental, by day: a run recomputes the days in int_changed_order_days.
+{{ config(**keyed_state(
+    'day', pre_hook=["{{ delete_matching(ref('int_changed_order_days'), ['day']) }}"]
+)) }}
+
+-- depends_on: {{ ref('int_changed_order_days') }}
+
 with paid as (
     select
         paid_date as day,
@@ -13,6 +21,7 @@ with paid as (
         sum(case when traffic_domain = 'private' then gmv else 0 end) as private_gmv,
         sum(case when traffic_domain = 'public' then gmv else 0 end) as public_gmv
     from {{ ref('fct_orders') }}
+    where {{ of_changed_days('paid_date') }}
     group by paid_date
 ),
 
@@ -22,6 +31,7 @@ placed as (
         count(*) as placed_orders,
         sum(placed_amount) as placed_gmv
     from {{ ref('int_orders_latest') }}
+    where {{ of_changed_days('created_date') }}
     group by created_date
 ),
 
@@ -30,6 +40,7 @@ refunds as (
         recorded_date as day,
         sum(refund_change) as refunds_recorded
     from {{ ref('int_order_refund_events') }}
+    where {{ of_changed_days('recorded_date') }}
     group by recorded_date
 ),
 

@@ -11,11 +11,27 @@
     'fan_tier': "case when orders.streamer_id is null then 'none' "
                 ~ "else coalesce(orders.fan_tier, 'unknown') end",
 } %}
+{#- Incremental, by month: a run recomputes the changed months (int_changed_months) and the
+    months whose prior-month or prior-year figures they are, from those months and theirs. -#}
+{%- set recomputed = months_shifted(ref('int_changed_months'), [0, 1, 12]) %}
+{%- set read = months_shifted(ref('int_changed_months'), [-12, -11, -1, 0, 1, 11, 12]) %}
+{{ config(**keyed_state(
+    ['month_start', 'dimension', 'dimension_value'],
+    pre_hook=["{{ delete_where(
+        'month_start in (' ~ months_shifted(ref('int_changed_months'), [0, 1, 12]) ~ ')'
+    ) }}"],
+)) }}
+-- depends_on: {{ ref('int_changed_months') }}
+
 with orders as (
-    select
-        orders.*,
-        {{ period_start('month', 'orders.paid_date') }} as month_start
-    from {{ ref('int_orders_attributed') }} as orders
+    select *
+    from (
+        select
+            orders.*,
+            {{ period_start('month', 'orders.paid_date') }} as month_start
+        from {{ ref('int_orders_attributed') }} as orders
+    ) as orders
+    where {{ in_months('month_start', read) }}
 ),
 
 orders_with_tier as (
@@ -71,3 +87,4 @@ left join sliced as prior_year
     on current_period.dimension = prior_year.dimension
     and current_period.dimension_value = prior_year.dimension_value
     and prior_year.month_start = {{ dbt.dateadd('month', -12, 'current_period.month_start') }}
+where {{ in_months('current_period.month_start', recomputed) }}

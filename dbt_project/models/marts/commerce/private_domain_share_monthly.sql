@@ -3,16 +3,12 @@
 -- counted order of the buyer within the scope.
 --
 -- Incremental: a run recomputes the (month, scope) groups in int_touched_scope_months.
-{{ config(
-    materialized='incremental',
-    unique_key=['month_start', 'scope', 'scope_id'],
-    incremental_strategy=keyed_incremental_strategy(),
-    on_schema_change='fail',
-    tags=['partitioned'],
-    pre_hook="{{ delete_matching(
+{{ config(**keyed_state(
+    ['month_start', 'scope', 'scope_id'],
+    pre_hook=["{{ delete_matching(
         ref('int_touched_scope_months'), ['scope', 'scope_id', 'month_start']
-    ) }}",
-) }}
+    ) }}"],
+)) }}
 -- depends_on: {{ ref('int_touched_scope_months') }}
 
 with orders as (

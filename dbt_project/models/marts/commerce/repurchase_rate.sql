@@ -4,16 +4,12 @@
 --
 -- Incremental: a run recomputes the (grain, period, scope) groups in int_touched_scope_periods.
 {%- set grains = ['month', 'quarter', 'year'] %}
-{{ config(
-    materialized='incremental',
-    unique_key=['period_grain', 'period_start', 'scope', 'scope_id'],
-    incremental_strategy=keyed_incremental_strategy(),
-    on_schema_change='fail',
-    tags=['partitioned'],
-    pre_hook="{{ delete_matching(
+{{ config(**keyed_state(
+    ['period_grain', 'period_start', 'scope', 'scope_id'],
+    pre_hook=["{{ delete_matching(
         ref('int_touched_scope_periods'), ['period_grain', 'period_start', 'scope', 'scope_id']
-    ) }}",
-) }}
+    ) }}"],
+)) }}
 -- depends_on: {{ ref('int_touched_scope_periods') }}
 
 with orders as (

@@ -5,16 +5,12 @@
 -- Incremental: a run recomputes the rows in int_touched_returning_months (each touched
 -- scope-month and the 12 after it), from the scope's buyer-months of those months and the 12
 -- before the earliest of them.
-{{ config(
-    materialized='incremental',
-    unique_key=['month_start', 'scope', 'scope_id'],
-    incremental_strategy=keyed_incremental_strategy(),
-    on_schema_change='fail',
-    tags=['partitioned'],
-    pre_hook="{{ delete_matching(
+{{ config(**keyed_state(
+    ['month_start', 'scope', 'scope_id'],
+    pre_hook=["{{ delete_matching(
         ref('int_touched_returning_months'), ['scope', 'scope_id', 'month_start']
-    ) }}",
-) }}
+    ) }}"],
+)) }}
 -- depends_on: {{ ref('int_touched_returning_months') }}
 
 {% if is_incremental() %}

@@ -1,17 +1,13 @@
 -- One row per enforcement action, with its reporting day and `campaign` = 'none' when absent so
 -- that it can be a grouping key. Incremental over the export dates of the partition window.
-{{ config(
-    materialized='incremental',
-    unique_key='action_id',
-    incremental_strategy=keyed_incremental_strategy(),
-    on_schema_change='fail',
-    tags=['partitioned'],
+{{ config(**keyed_state(
+    'action_id',
     pre_hook=[
         "{{ record_touched_keys(ref('stg_platform__enforcement_actions'), 'action_id') }}",
         "{{ delete_touched_keys('action_id') }}",
     ],
-    post_hook="{{ drop_touched_keys() }}",
-) }}
+    post_hook=["{{ drop_touched_keys() }}"],
+)) }}
 
 select
     action_id,
@@ -30,5 +26,5 @@ select
     exported_on
 from {{ ref('stg_platform__enforcement_actions') }}
 {% if is_incremental() %}
-    where action_id in (select action_id from {{ touched_keys() }})
+    where {{ of_touched_keys('action_id') }}
 {% endif %}

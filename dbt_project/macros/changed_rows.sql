@@ -1,0 +1,98 @@
+{#-
+  Which rows a keyed incremental model really changed in this run, so that the aggregate marts
+  built from it recompute only the periods those rows fall in (not every period of a touched
+  buyer's whole history).
+
+  A model that recomputes a slice of its rows (the rows of touched keys) copies that slice, as
+  stored before the run, into <model>__before (pre-hook `record_rows_before`, placed before the
+  pre-hook that deletes the slice). After the run the slice is recomputed; `changed_rows` is
+  then the symmetric difference of the slice before and after: rows that appeared, disappeared
+  or changed in any column. On a full build (first run, --full-refresh) the copy is empty (post-
+  hook `empty_rows_before`), so nothing counts as changed: every mart builds in full anyway.
+-#}
+{% macro rows_before(relation) -%}
+    {{ return(api.Relation.create(
+        database=relation.database,
+        schema=relation.schema,
+        identifier=relation.identifier ~ '__before',
+    )) }}
+{%- endmacro %}
+
+{#- Pre-hook: the model's rows matching `slice_condition`, as stored before this run. -#}
+{% macro record_rows_before(slice_condition) -%}
+    {%- if is_incremental() -%}
+    {{ replace_table_as(rows_before(this)) }}
+    select * from {{ this }} where {{ slice_condition }}
+    {%- else -%}
+    select 1
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Post-hook: after a full build, an empty copy with the model's columns. -#}
+{% macro empty_rows_before() -%}
+    {%- if not is_incremental() -%}
+    {{ replace_table_as(rows_before(this)) }}
+    select * from {{ this }} where 1 = 0
+    {%- else -%}
+    select 1
+    {%- endif -%}
+{%- endmacro %}
+
+{#-
+  The rows of `relation` that this run added, removed or changed: its slice before the run
+  (rows_before) against the same slice now (`slice_condition`, a condition on the columns of
+  `relation` as `slice`), compared on every column.
+-#}
+{% macro changed_rows(relation, slice_condition) -%}
+    (
+        select * from {{ rows_before(relation) }}
+        except
+        select * from {{ relation }} as slice where {{ slice_condition }}
+    )
+    union all
+    (
+        select * from {{ relation }} as slice where {{ slice_condition }}
+        except
+        select * from {{ rows_before(relation) }}
+    )
+{%- endmacro %}
+
+{#- In an incremental run, `column` is one of the days in int_changed_order_days. -#}
+{% macro of_changed_days(column) -%}
+    {%- if is_incremental() -%}
+    {{ column }} in (select day from {{ ref('int_changed_order_days') }})
+    {%- else -%}
+    true
+    {%- endif -%}
+{%- endmacro %}
+
+{#-
+  `month_start` of each row of `relation` shifted by each of `offsets` months: e.g. the months
+  whose prior-month (+1) or prior-year (+12) figures are a changed month's.
+-#}
+{% macro months_shifted(relation, offsets) -%}
+    {%- for offset in offsets %}
+    select cast({{ dbt.dateadd('month', offset, 'month_start') }} as date) as month_start
+    from {{ relation }}
+    {%- if not loop.last %}
+    union{% endif %}
+    {%- endfor %}
+{%- endmacro %}
+
+{#- In an incremental run, `column` is one of the months listed by the query `months`. -#}
+{% macro in_months(column, months) -%}
+    {%- if is_incremental() -%}
+    {{ column }} in ({{ months }})
+    {%- else -%}
+    true
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Pre-hook: delete the rows matching `condition` (incremental runs only). -#}
+{% macro delete_where(condition) -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }} where {{ condition }}
+    {%- else -%}
+    select 1
+    {%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,79 @@
+-- The (scope, scope_id, cohort month) cohorts of cohort_retention an incremental run recomputes:
+-- the cohorts, before and after the run, of each buyer with an int_orders_by_scope row in the
+-- scope that the run added, removed or changed, and every cohort one of whose 30/90/180-day
+-- windows closed or reopened because the data's last paid day moved (a window counts once
+-- last_day(cohort month) + N days <= the last paid day). Empty after a full build.
+-- Tagged `bookkeeping`: not a business model, so the lower-bound script leaves it out.
+{%- set windows = [30, 90, 180] %}
+{{ config(tags=['partitioned', 'bookkeeping']) }}
+
+{%- set touched_buyers = 'slice.buyer_id in (select buyer_id from ' ~ ref('int_touched_buyers') ~ ')' %}
+
+with changed_pairs as (
+    select distinct changed.scope, changed.scope_id, changed.buyer_id
+    from ({{ changed_rows(ref('int_orders_by_scope'), touched_buyers) }}) as changed
+),
+
+pair_cohorts as (
+    select firsts.scope, firsts.scope_id, firsts.month_start as cohort_month
+    from {{ rows_before(ref('int_orders_by_scope')) }} as firsts
+    inner join changed_pairs
+        on firsts.scope = changed_pairs.scope
+        and firsts.scope_id = changed_pairs.scope_id
+        and firsts.buyer_id = changed_pairs.buyer_id
+    where firsts.scope_order_seq = 1
+    union
+    select firsts.scope, firsts.scope_id, firsts.month_start as cohort_month
+    from {{ ref('int_orders_by_scope') }} as firsts
+    inner join changed_pairs
+        on firsts.scope = changed_pairs.scope
+        and firsts.scope_id = changed_pairs.scope_id
+        and firsts.buyer_id = changed_pairs.buyer_id
+    where firsts.scope_order_seq = 1
+),
+
+-- The last paid day after the run, and before it: the rows of untouched buyers did not change,
+-- the touched buyers' rows before the run are in rows_before.
+data_ends as (
+    select
+        (select max(paid_date) from {{ ref('int_orders_by_scope') }}) as end_after,
+        (
+            select max(paid_date) from (
+                select by_scope.paid_date from {{ ref('int_orders_by_scope') }} as by_scope
+                where not exists (
+                    select 1 from {{ ref('int_touched_buyers') }} as touched
+                    where touched.buyer_id = by_scope.buyer_id
+                )
+                union all
+                select paid_date from {{ rows_before(ref('int_orders_by_scope')) }}
+            ) as unchanged_and_before
+        ) as end_before
+),
+
+bounds as (
+    select
+        case when end_after < end_before then end_after else end_before end as earlier_end,
+        case when end_after < end_before then end_before else end_after end as later_end
+    from data_ends
+),
+
+reopened_or_closed as (
+    select distinct firsts.scope, firsts.scope_id, firsts.month_start as cohort_month
+    from {{ ref('int_orders_by_scope') }} as firsts
+    cross join bounds
+    where firsts.scope_order_seq = 1
+        and (
+        {%- for days in windows %}
+            (
+                {{ dbt.dateadd('day', days, dbt.last_day('firsts.month_start', 'month')) }}
+                    > bounds.earlier_end
+                and {{ dbt.dateadd('day', days, dbt.last_day('firsts.month_start', 'month')) }}
+                    <= bounds.later_end
+            ){{ " or" if not loop.last }}
+        {%- endfor %}
+        )
+)
+
+select scope, scope_id, cohort_month from pair_cohorts
+union
+select scope, scope_id, cohort_month from reopened_or_closed
