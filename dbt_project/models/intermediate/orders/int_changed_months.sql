@@ -1,13 +1,16 @@
 -- The months whose monthly commerce figures an incremental run may have changed: the months of
--- the changed order days (int_changed_order_days), of the livestream sessions it added, removed
--- or changed, and the months its export window overlaps (a month's fan tier comes from its last
--- streamer snapshot). The monthly marts recompute these months (and the months whose prior-month
+-- the changed order days (int_changed_order_days), of the livestream sessions and enforcement
+-- actions it added, removed or changed, and the months its export window overlaps (a month's
+-- fan tier comes from its last streamer snapshot). The monthly marts recompute these months (and the months whose prior-month
 -- or prior-year figures they are). Empty after a full build.
 -- Tagged `bookkeeping`: not a business model, so the lower-bound script leaves it out.
 {{ config(tags=['partitioned', 'bookkeeping']) }}
 
 {%- set touched_sessions -%}
     slice.session_id in (select session_id from {{ touched_keys_of(ref('int_livestream_sessions')) }})
+{%- endset %}
+{%- set touched_actions -%}
+    slice.action_id in (select action_id from {{ touched_keys_of(ref('fct_enforcement_actions')) }})
 {%- endset %}
 
 select {{ period_start('month', 'day') }} as month_start
@@ -18,3 +21,6 @@ from ({{ changed_rows(ref('int_livestream_sessions'), touched_sessions) }}) as c
 union
 select month_start
 from {{ touched_keys_of(ref('int_streamer_monthly_fan_tiers')) }}
+union
+select {{ period_start('month', 'action_date') }} as month_start
+from ({{ changed_rows(ref('fct_enforcement_actions'), touched_actions) }}) as changed

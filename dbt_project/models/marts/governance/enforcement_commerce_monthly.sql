@@ -1,5 +1,12 @@
 -- Enforcement beside commerce: each month's GMV and the part sold by shops or streamers that
 -- received a `penalty` action in the same month (an order counts once even if both were).
+--
+-- Incremental, by month: a run recomputes the months in int_changed_months.
+{%- set changed = 'select month_start from ' ~ ref('int_changed_months') %}
+{{ config(**keyed_state(
+    'month_start', pre_hook=["{{ delete_matching(ref('int_changed_months'), ['month_start']) }}"]
+)) }}
+
 with penalised as (
     select distinct
         {{ period_start('month', 'action_date') }} as month_start,
@@ -7,6 +14,7 @@ with penalised as (
         target_id
     from {{ ref('fct_enforcement_actions') }}
     where action_type = 'penalty' and target_type in ('shop', 'streamer')
+        and {{ in_months(period_start('month', 'action_date'), changed) }}
 ),
 
 orders as (
@@ -17,6 +25,7 @@ orders as (
         orders.shop_id,
         orders.streamer_id
     from {{ ref('fct_orders') }} as orders
+    where {{ in_months(period_start('month', 'orders.paid_date'), changed) }}
 ),
 
 flagged as (

@@ -4,9 +4,10 @@
     'action_id',
     pre_hook=[
         "{{ record_touched_keys(ref('stg_platform__enforcement_actions'), 'action_id') }}",
+        "{{ record_rows_before(of_touched_keys('action_id')) }}",
         "{{ delete_touched_keys('action_id') }}",
     ],
-    post_hook=["{{ drop_touched_keys() }}"],
+    post_hook=["{{ empty_rows_before() }}"],
 )) }}
 
 select
