@@ -1,15 +1,55 @@
 -- Each streamer as of their latest snapshot (by export date): shop, category, follower count,
 -- and the fan tier that follower count falls in today (fan_tiers seed, upper bound exclusive).
-with ranked as (
-    select
-        streamer_id,
-        shop_id,
-        category,
-        follower_count,
-        created_at,
-        exported_on,
-        row_number() over (partition by streamer_id order by exported_on desc) as recency
+--
+-- Incremental, by streamer: a run recomputes the streamers with a snapshot exported in its
+-- window, or whose stored snapshot came from it, without reading their history: the latest
+-- snapshot is the later of the window's and the stored one (when that came from outside the
+-- window, it is unchanged). Only a streamer whose stored snapshot came from the window and who
+-- has none there any more (a corrected re-export dropped it) is looked up in the history.
+{{ config(**keyed_state(
+    'streamer_id',
+    pre_hook=[
+        "{{ record_touched_keys(ref('stg_platform__streamers'), 'streamer_id') }}",
+        "{{ record_rows_before(of_touched_keys('streamer_id')) }}",
+        "{{ delete_touched_keys('streamer_id') }}",
+    ],
+    post_hook=["{{ empty_rows_before() }}"],
+)) }}
+{%- set columns = 'streamer_id, shop_id, category, follower_count, created_at, exported_on' %}
+
+with window_snapshots as (
+    select {{ columns }}
     from {{ ref('stg_platform__streamers') }}
+    where {{ in_export_window('exported_on') }}
+),
+
+candidates as (
+    select * from window_snapshots
+    {% if is_incremental() %}
+        union all
+        select {{ columns }}
+        from {{ rows_before(this) }}
+        where not ({{ in_export_window('exported_on') }})
+        union all
+        select {{ columns }}
+        from {{ ref('stg_platform__streamers') }}
+        where streamer_id in (
+            select stored.streamer_id
+            from {{ rows_before(this) }} as stored
+            where {{ in_export_window('stored.exported_on') }}
+                and not exists (
+                    select 1 from window_snapshots
+                    where window_snapshots.streamer_id = stored.streamer_id
+                )
+        )
+    {% endif %}
+),
+
+ranked as (
+    select
+        *,
+        row_number() over (partition by streamer_id order by exported_on desc) as recency
+    from candidates
 )
 
 select
