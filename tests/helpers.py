@@ -4,11 +4,14 @@ writing small landing files. Test modules import from here, never from conftest.
 from __future__ import annotations
 
 import csv
+import gzip
+import json
 import os
 import subprocess
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -67,12 +70,107 @@ def query_dicts(database: Path, sql: str) -> list[dict]:
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def write_csv(path: Path, rows: list[dict[str, str]], encoding: str = "utf-8") -> None:
+def write_csv(
+    path: Path, rows: list[dict[str, Any]], encoding: str = "utf-8", gz: bool = False
+) -> None:
+    """A CSV file (gzip-compressed when `gz`) whose header is the first row's keys."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="", encoding=encoding) as handle:
+    opener = gzip.open if gz else open
+    with opener(path, "wt", newline="", encoding=encoding) as handle:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
+
+
+def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as handle:
+        for row in rows:
+            handle.write(json.dumps(row) + "\n")
+
+
+# Complete landing rows with simple defaults, for the oracle's hand-computed tests
+# (tests/unit/test_oracle_*.py); each test overrides what it is about.
+
+
+def order(
+    order_id: str, buyer_id: str, paid_at: str | None, amount: str, **extra: Any
+) -> dict[str, Any]:
+    """A complete order row; created_at/updated_at default to paid_at (or a fixed time)."""
+    stamp = paid_at or "2021-06-01T10:00:00+08:00"
+    row = {
+        "order_id": order_id,
+        "buyer_id": buyer_id,
+        "shop_id": "shop1",
+        "streamer_id": "s1",
+        "session_id": "",
+        "product_id": "p1",
+        "category": "food",
+        "quantity": 1,
+        "item_amount": amount,
+        "discount_amount": "0",
+        "paid_amount": amount if paid_at else "0",
+        "refund_amount": "",
+        "status": "paid" if paid_at else "created",
+        "entry_point": "follow_feed",
+        "created_at": stamp,
+        "paid_at": paid_at or "",
+        "updated_at": stamp,
+    }
+    row.update(extra)
+    return row
+
+
+def jsonl_order(row: dict[str, Any]) -> dict[str, Any]:
+    """The JSON form of an order row: nulls instead of empty strings."""
+    return {key: (None if value == "" else value) for key, value in row.items()}
+
+
+def session(
+    session_id: str, started_at: str, viewers: int, followers: int, seconds: int, **extra: Any
+) -> dict[str, Any]:
+    """A complete livestream session row of streamer s1 (ended_at = started_at)."""
+    row = {
+        "session_id": session_id,
+        "streamer_id": "s1",
+        "started_at": started_at,
+        "ended_at": started_at,
+        "viewers": viewers,
+        "follower_viewers": followers,
+        "watch_seconds": seconds,
+        "peak_concurrent": 5,
+        "interactions": 7,
+    }
+    row.update(extra)
+    return row
+
+
+def enforcement_action(
+    action_id: str,
+    at: str,
+    action_type: str,
+    reason: str,
+    target_type: str,
+    target: str,
+    **extra: Any,
+) -> dict[str, Any]:
+    """A complete enforcement action row; the optional columns are null unless given."""
+    row = {
+        "action_id": action_id,
+        "action_at": at,
+        "action_type": action_type,
+        "reason": reason,
+        "target_type": target_type,
+        "target_id": target,
+        "session_id": None,
+        "campaign": None,
+        "gang_id": None,
+        "case_id": None,
+        "reporter_id": None,
+        "amount_involved": None,
+    }
+    row.update(extra)
+    return row
 
 
 def build_sample(project: Path, commands: tuple[str, ...] = ("seed", "build")) -> Path:
