@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import csv
 import gzip
+import io
 import json
 import os
 import subprocess
 import sys
+import zlib
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -306,3 +308,104 @@ def mart_row_differences(left: Path, right: Path, table: str) -> tuple[int, int]
             ).fetchone()
             counts.append(count)
     return counts[0], counts[1]
+
+
+# Hostile landing input (tests/unit/test_landing_hostile_*.py): one partition of one export date,
+# rows that are valid unless a test says otherwise, and the accounting of each file loaded.
+
+HOSTILE_DT = date(2021, 6, 15)
+HOSTILE_PART = f"dt={HOSTILE_DT.isoformat()}"
+PHONE = "13800000000"
+ADDRESS = "上海市浦东新区张江路100号"
+# VALID_ORDER with the personal data that must never leave raw in clear.
+PERSONAL_ORDER = {**VALID_ORDER, "receiver_phone": PHONE, "receiver_address": ADDRESS}
+VALID_FOLLOW = {
+    "event_id": "e1", "follower_id": "b1", "streamer_id": "s1", "event_type": "follow",
+    "event_at": "2021-06-15T10:00:00+08:00",
+}  # fmt: skip
+
+
+def partition_dir(landing: Path, source: str) -> Path:
+    folder = landing / source / HOSTILE_PART
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def csv_text(rows: list[dict[str, Any]], header: list[str] | None = None) -> str:
+    """Rows as CSV text in the contract's dialect; `header` may name the columns differently."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header or list(rows[0]))
+    writer.writerows([list(row.values()) for row in rows])
+    return out.getvalue()
+
+
+def jsonl_text(records: list[dict[str, Any]]) -> str:
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+
+
+def personal_orders(n: int, **override: str) -> list[dict[str, str]]:
+    """`n` copies of PERSONAL_ORDER with order ids o1..on."""
+    return [{**PERSONAL_ORDER, "order_id": f"o{i}", **override} for i in range(1, n + 1)]
+
+
+def load(conn: duckdb.DuckDBPyConnection, landing: Path, source: str):
+    """Load the hostile partition of `source`; read = loaded + rejected, always."""
+    from orchestration.landing.loader import load_partition
+
+    result = load_partition(conn, landing, source, HOSTILE_DT)
+    assert result.rows_read == result.rows_loaded + result.rows_rejected
+    return result
+
+
+def load_counts(
+    conn: duckdb.DuckDBPyConnection, landing: Path, source: str
+) -> tuple[int, int, int]:
+    """(rows read, rows loaded, rows rejected) of loading the hostile partition of `source`."""
+    result = load(conn, landing, source)
+    return result.rows_read, result.rows_loaded, result.rows_rejected
+
+
+def load_csv(
+    conn: duckdb.DuckDBPyConnection, landing: Path, source: str, rows: list[dict[str, Any]]
+) -> tuple[int, int, int]:
+    """`rows` written as a.csv, the one file of the hostile partition of `source`, and loaded:
+    (rows read, rows loaded, rows rejected)."""
+    (partition_dir(landing, source) / "a.csv").write_text(csv_text(rows))
+    return load_counts(conn, landing, source)
+
+
+def accounting(
+    conn: duckdb.DuckDBPyConnection, source: str
+) -> dict[str, tuple[int, int, dict[str, int]]]:
+    """Per file name: (rows loaded, rows rejected, {reason code: rows})."""
+    loaded = dict(
+        conn.execute(f"select _source_file, count(*) from raw.{source} group by 1").fetchall()
+    )
+    reasons: dict[str, dict[str, int]] = {}
+    for file, code, count in conn.execute(
+        "select source_file, reason_code, count(*) from raw.rejected_rows group by 1, 2"
+    ).fetchall():
+        reasons.setdefault(file, {})[code] = count
+    return {
+        file.rsplit("/", 1)[1]: (loaded.get(file, 0), sum(reasons.get(file, {}).values()),
+                                 reasons.get(file, {}))
+        for file in {*loaded, *reasons}
+    }  # fmt: skip
+
+
+def rejects(conn: duckdb.DuckDBPyConnection) -> list[tuple]:
+    """(file name, row, reason code) of every rejected row, in file and row order."""
+    return conn.execute(
+        "select regexp_extract(source_file, '[^/]+$'), source_row, reason_code "
+        "from raw.rejected_rows order by 1, 2"
+    ).fetchall()
+
+
+def truncated_gzip(text: str, keep: float = 0.5) -> tuple[bytes, int]:
+    """A gzip stream cut short, and how many complete lines it still yields."""
+    data = gzip.compress(text.encode(), mtime=0)
+    cut = data[: int(len(data) * keep)]
+    decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    recovered = decompressor.decompress(cut)
+    return cut, recovered.count(b"\n")
