@@ -65,6 +65,15 @@ def query(database: Path, sql: str) -> list[tuple]:
         return conn.execute(sql).fetchall()
 
 
+def query_by_key(database: Path, sql: str, key_columns: int = 1) -> dict[Any, tuple]:
+    """A query's rows keyed by their first value (by the tuple of their first `key_columns`
+    values when that is more than one), each to the rest of the row."""
+    return {
+        (row[0] if key_columns == 1 else row[:key_columns]): row[key_columns:]
+        for row in query(database, sql)
+    }
+
+
 def query_dicts(database: Path, sql: str) -> list[dict]:
     with duckdb.connect(str(database), read_only=True) as conn:
         cursor = conn.execute(sql)
