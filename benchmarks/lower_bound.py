@@ -11,7 +11,7 @@ the dbt project (`dbt compile` against an empty database, so every incremental m
 full-refresh form) and writes each seed, staging view and model, in dependency order, as one
 `create` statement, with the dbt sources replaced by tables read straight from the landing files.
 So the script computes exactly what the dbt models compute (it is a physical-limit anchor, not a
-second opinion: the independent check of the marts is tests/oracle.py), without Dagster, dbt,
+second opinion: the independent check of the marts is tests/oracle/), without Dagster, dbt,
 validation, quarantine or incremental bookkeeping.
 
 Running it writes a fresh DuckDB file. This runner substitutes the placeholders: for each source,

@@ -4,11 +4,16 @@ writing small landing files. Test modules import from here, never from conftest.
 from __future__ import annotations
 
 import csv
+import gzip
+import io
+import json
 import os
 import subprocess
 import sys
+import zlib
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -60,6 +65,15 @@ def query(database: Path, sql: str) -> list[tuple]:
         return conn.execute(sql).fetchall()
 
 
+def query_by_key(database: Path, sql: str, key_columns: int = 1) -> dict[Any, tuple]:
+    """A query's rows keyed by their first value (by the tuple of their first `key_columns`
+    values when that is more than one), each to the rest of the row."""
+    return {
+        (row[0] if key_columns == 1 else row[:key_columns]): row[key_columns:]
+        for row in query(database, sql)
+    }
+
+
 def query_dicts(database: Path, sql: str) -> list[dict]:
     with duckdb.connect(str(database), read_only=True) as conn:
         cursor = conn.execute(sql)
@@ -67,12 +81,107 @@ def query_dicts(database: Path, sql: str) -> list[dict]:
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def write_csv(path: Path, rows: list[dict[str, str]], encoding: str = "utf-8") -> None:
+def write_csv(
+    path: Path, rows: list[dict[str, Any]], encoding: str = "utf-8", gz: bool = False
+) -> None:
+    """A CSV file (gzip-compressed when `gz`) whose header is the first row's keys."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="", encoding=encoding) as handle:
+    opener = gzip.open if gz else open
+    with opener(path, "wt", newline="", encoding=encoding) as handle:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
+
+
+def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as handle:
+        for row in rows:
+            handle.write(json.dumps(row) + "\n")
+
+
+# Complete landing rows with simple defaults, for the oracle's hand-computed tests
+# (tests/unit/test_oracle_*.py); each test overrides what it is about.
+
+
+def order(
+    order_id: str, buyer_id: str, paid_at: str | None, amount: str, **extra: Any
+) -> dict[str, Any]:
+    """A complete order row; created_at/updated_at default to paid_at (or a fixed time)."""
+    stamp = paid_at or "2021-06-01T10:00:00+08:00"
+    row = {
+        "order_id": order_id,
+        "buyer_id": buyer_id,
+        "shop_id": "shop1",
+        "streamer_id": "s1",
+        "session_id": "",
+        "product_id": "p1",
+        "category": "food",
+        "quantity": 1,
+        "item_amount": amount,
+        "discount_amount": "0",
+        "paid_amount": amount if paid_at else "0",
+        "refund_amount": "",
+        "status": "paid" if paid_at else "created",
+        "entry_point": "follow_feed",
+        "created_at": stamp,
+        "paid_at": paid_at or "",
+        "updated_at": stamp,
+    }
+    row.update(extra)
+    return row
+
+
+def jsonl_order(row: dict[str, Any]) -> dict[str, Any]:
+    """The JSON form of an order row: nulls instead of empty strings."""
+    return {key: (None if value == "" else value) for key, value in row.items()}
+
+
+def session(
+    session_id: str, started_at: str, viewers: int, followers: int, seconds: int, **extra: Any
+) -> dict[str, Any]:
+    """A complete livestream session row of streamer s1 (ended_at = started_at)."""
+    row = {
+        "session_id": session_id,
+        "streamer_id": "s1",
+        "started_at": started_at,
+        "ended_at": started_at,
+        "viewers": viewers,
+        "follower_viewers": followers,
+        "watch_seconds": seconds,
+        "peak_concurrent": 5,
+        "interactions": 7,
+    }
+    row.update(extra)
+    return row
+
+
+def enforcement_action(
+    action_id: str,
+    at: str,
+    action_type: str,
+    reason: str,
+    target_type: str,
+    target: str,
+    **extra: Any,
+) -> dict[str, Any]:
+    """A complete enforcement action row; the optional columns are null unless given."""
+    row = {
+        "action_id": action_id,
+        "action_at": at,
+        "action_type": action_type,
+        "reason": reason,
+        "target_type": target_type,
+        "target_id": target,
+        "session_id": None,
+        "campaign": None,
+        "gang_id": None,
+        "case_id": None,
+        "reporter_id": None,
+        "amount_involved": None,
+    }
+    row.update(extra)
+    return row
 
 
 def build_sample(project: Path, commands: tuple[str, ...] = ("seed", "build")) -> Path:
@@ -208,3 +317,104 @@ def mart_row_differences(left: Path, right: Path, table: str) -> tuple[int, int]
             ).fetchone()
             counts.append(count)
     return counts[0], counts[1]
+
+
+# Hostile landing input (tests/unit/test_landing_hostile_*.py): one partition of one export date,
+# rows that are valid unless a test says otherwise, and the accounting of each file loaded.
+
+HOSTILE_DT = date(2021, 6, 15)
+HOSTILE_PART = f"dt={HOSTILE_DT.isoformat()}"
+PHONE = "13800000000"
+ADDRESS = "上海市浦东新区张江路100号"
+# VALID_ORDER with the personal data that must never leave raw in clear.
+PERSONAL_ORDER = {**VALID_ORDER, "receiver_phone": PHONE, "receiver_address": ADDRESS}
+VALID_FOLLOW = {
+    "event_id": "e1", "follower_id": "b1", "streamer_id": "s1", "event_type": "follow",
+    "event_at": "2021-06-15T10:00:00+08:00",
+}  # fmt: skip
+
+
+def partition_dir(landing: Path, source: str) -> Path:
+    folder = landing / source / HOSTILE_PART
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def csv_text(rows: list[dict[str, Any]], header: list[str] | None = None) -> str:
+    """Rows as CSV text in the contract's dialect; `header` may name the columns differently."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header or list(rows[0]))
+    writer.writerows([list(row.values()) for row in rows])
+    return out.getvalue()
+
+
+def jsonl_text(records: list[dict[str, Any]]) -> str:
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+
+
+def personal_orders(n: int, **override: str) -> list[dict[str, str]]:
+    """`n` copies of PERSONAL_ORDER with order ids o1..on."""
+    return [{**PERSONAL_ORDER, "order_id": f"o{i}", **override} for i in range(1, n + 1)]
+
+
+def load(conn: duckdb.DuckDBPyConnection, landing: Path, source: str):
+    """Load the hostile partition of `source`; read = loaded + rejected, always."""
+    from orchestration.landing.loader import load_partition
+
+    result = load_partition(conn, landing, source, HOSTILE_DT)
+    assert result.rows_read == result.rows_loaded + result.rows_rejected
+    return result
+
+
+def load_counts(
+    conn: duckdb.DuckDBPyConnection, landing: Path, source: str
+) -> tuple[int, int, int]:
+    """(rows read, rows loaded, rows rejected) of loading the hostile partition of `source`."""
+    result = load(conn, landing, source)
+    return result.rows_read, result.rows_loaded, result.rows_rejected
+
+
+def load_csv(
+    conn: duckdb.DuckDBPyConnection, landing: Path, source: str, rows: list[dict[str, Any]]
+) -> tuple[int, int, int]:
+    """`rows` written as a.csv, the one file of the hostile partition of `source`, and loaded:
+    (rows read, rows loaded, rows rejected)."""
+    (partition_dir(landing, source) / "a.csv").write_text(csv_text(rows))
+    return load_counts(conn, landing, source)
+
+
+def accounting(
+    conn: duckdb.DuckDBPyConnection, source: str
+) -> dict[str, tuple[int, int, dict[str, int]]]:
+    """Per file name: (rows loaded, rows rejected, {reason code: rows})."""
+    loaded = dict(
+        conn.execute(f"select _source_file, count(*) from raw.{source} group by 1").fetchall()
+    )
+    reasons: dict[str, dict[str, int]] = {}
+    for file, code, count in conn.execute(
+        "select source_file, reason_code, count(*) from raw.rejected_rows group by 1, 2"
+    ).fetchall():
+        reasons.setdefault(file, {})[code] = count
+    return {
+        file.rsplit("/", 1)[1]: (loaded.get(file, 0), sum(reasons.get(file, {}).values()),
+                                 reasons.get(file, {}))
+        for file in {*loaded, *reasons}
+    }  # fmt: skip
+
+
+def rejects(conn: duckdb.DuckDBPyConnection) -> list[tuple]:
+    """(file name, row, reason code) of every rejected row, in file and row order."""
+    return conn.execute(
+        "select regexp_extract(source_file, '[^/]+$'), source_row, reason_code "
+        "from raw.rejected_rows order by 1, 2"
+    ).fetchall()
+
+
+def truncated_gzip(text: str, keep: float = 0.5) -> tuple[bytes, int]:
+    """A gzip stream cut short, and how many complete lines it still yields."""
+    data = gzip.compress(text.encode(), mtime=0)
+    cut = data[: int(len(data) * keep)]
+    decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    recovered = decompressor.decompress(cut)
+    return cut, recovered.count(b"\n")

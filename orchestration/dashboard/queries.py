@@ -230,48 +230,55 @@ def repeat_purchase(published: Path, f: Filters, grain: str) -> pd.DataFrame:
     )
 
 
-def returning_buyers(published: Path, f: Filters) -> pd.DataFrame:
+# The monthly marts kept per scope (platform, shop, streamer) that the dashboard shows as they
+# are: each one's month column, and the columns shown beside it.
+SCOPED_MONTHLY_MARTS = {
+    "marts.returning_buyers_monthly": (
+        "month_start",
+        "buyers, returning_buyers, returning_buyer_share",
+    ),
+    "marts.cohort_retention": (
+        "cohort_month",
+        "cohort_buyers, retained_30d, retention_30d, retained_90d, retention_90d, "
+        "retained_180d, retention_180d",
+    ),
+    "marts.private_domain_share_monthly": (
+        "month_start",
+        "gmv, private_gmv, private_domain_share, orders, private_orders, repurchase_orders, "
+        "private_repurchase_orders, repurchase_private_share",
+    ),
+}
+
+
+def scoped_months(published: Path, f: Filters, mart: str) -> pd.DataFrame:
+    """A mart of SCOPED_MONTHLY_MARTS (by its qualified name) for the filters' scope, over the
+    months the period touches, in month order."""
+    month_column, columns = SCOPED_MONTHLY_MARTS[mart]
     scope, scope_id = f.scope()
     return frame(
         published,
-        """select month_start, buyers, returning_buyers, returning_buyer_share
-           from marts.returning_buyers_monthly
-           where scope = ? and scope_id = ?
-             and month_start between date_trunc('month', ?::date) and ?
-           order by month_start""",
+        f"""select {month_column}, {columns}
+            from {mart}
+            where scope = ? and scope_id = ?
+              and {month_column} between date_trunc('month', ?::date) and ?
+            order by {month_column}""",
         [scope, scope_id, f.start, f.end],
     )
+
+
+def returning_buyers(published: Path, f: Filters) -> pd.DataFrame:
+    return scoped_months(published, f, "marts.returning_buyers_monthly")
 
 
 def cohort_retention(published: Path, f: Filters) -> pd.DataFrame:
-    scope, scope_id = f.scope()
-    return frame(
-        published,
-        """select cohort_month, cohort_buyers, retained_30d, retention_30d, retained_90d,
-                  retention_90d, retained_180d, retention_180d
-           from marts.cohort_retention
-           where scope = ? and scope_id = ?
-             and cohort_month between date_trunc('month', ?::date) and ?
-           order by cohort_month""",
-        [scope, scope_id, f.start, f.end],
-    )
+    return scoped_months(published, f, "marts.cohort_retention")
 
 
 # Private domain -------------------------------------------------------------------------------
 
 
 def private_domain(published: Path, f: Filters) -> pd.DataFrame:
-    scope, scope_id = f.scope()
-    return frame(
-        published,
-        """select month_start, gmv, private_gmv, private_domain_share, orders, private_orders,
-                  repurchase_orders, private_repurchase_orders, repurchase_private_share
-           from marts.private_domain_share_monthly
-           where scope = ? and scope_id = ?
-             and month_start between date_trunc('month', ?::date) and ?
-           order by month_start""",
-        [scope, scope_id, f.start, f.end],
-    )
+    return scoped_months(published, f, "marts.private_domain_share_monthly")
 
 
 def private_domain_totals(published: Path, f: Filters) -> dict[str, Any]:

@@ -145,17 +145,8 @@ def reject_not_utf8(ctx: FileContext, problem: str) -> Staged:
     except (EOFError, zlib.error, OSError):
         raw = b""
     lines = [line for line in guess_text(raw).splitlines() if line.strip()]
-    if file_kind(ctx.path) == "csv":
-        lines = lines[1:]  # the header is not a record
     message = f"file is not UTF-8 text: {problem}; re-export it as UTF-8"
-    if not lines:
-        ctx.reject(None, "file_unreadable", message, None)
-        return Staged(1)
-    ctx.reject_many(
-        [(number, "file_unreadable", message, ctx.unparsed(line))
-         for number, line in enumerate(lines, start=1)]
-    )  # fmt: skip
-    return Staged(len(lines))
+    return reject_lines(ctx, lines, message)
 
 
 def reject_unreadable_file(ctx: FileContext, error: BaseException) -> Staged:
@@ -173,8 +164,14 @@ def reject_unreadable_file(ctx: FileContext, error: BaseException) -> Staged:
             lines = [line.rstrip("\r\n") for line in text if line.strip()]
     except (OSError, EOFError, zlib.error):
         pass
-    if kind == "csv":
-        lines = lines[1:]  # the header is not a record
+    return reject_lines(ctx, lines, message)
+
+
+def reject_lines(ctx: FileContext, lines: list[str], message: str) -> Staged:
+    """Reject each record line of a text file as file_unreadable (a CSV file's first line is
+    its header, not a record); a file without any is one rejected record."""
+    if file_kind(ctx.path) == "csv":
+        lines = lines[1:]
     if not lines:
         ctx.reject(None, "file_unreadable", message, None)
         return Staged(1)

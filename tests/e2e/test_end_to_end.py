@@ -1,5 +1,5 @@
 """Simulated landing files → `lcw run` (Dagster + dbt + DuckDB) → marts, checked against the
-independent pure-Python oracle in tests/oracle.py over the same files."""
+independent pure-Python oracle in tests/oracle/ over the same files."""
 
 from __future__ import annotations
 

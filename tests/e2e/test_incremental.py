@@ -31,12 +31,19 @@ BOOKKEEPING = (
     "or table_name like 'int\\_changed\\_%' escape '\\'"
 )
 
-# Planted order versions, beside the simulated ones (raw.orders columns, _source_file 'planted'):
+# The raw.orders columns of the planted rows below, in their order (insert_orders adds
+# _source_file 'planted').
+PLANTED_COLUMNS = """
+    order_id, buyer_id, shop_id, streamer_id, session_id, product_id, category, quantity,
+    item_amount, discount_amount, paid_amount, refund_amount, status, entry_point, created_at,
+    paid_at, updated_at, _partition_dt, _source_row
+"""
+
+# Planted order versions, beside the simulated ones:
 # a late refund that crosses a year (paid 2020-12-31 23:30 Beijing, exported that day; refunded
 # by a version exported 2021-06-20) and a buyer whose first order is exported late (paid 06-11,
 # exported 06-28, after the buyer's second order, paid and exported 06-15).
 PLANTED_ORDERS = """
-select * from (values
     ('yr_o1', 'yr_b1', 'sh_planted', null, null, 'p1', 'c', 1, 100.00, 0.00, 100.00, 0.00,
      'paid', 'search', '2020-12-31 23:20:00+08', '2020-12-31 23:30:00+08',
      '2020-12-31 23:30:00+08', date '2020-12-31', 1),
@@ -49,36 +56,27 @@ select * from (values
     ('late_o2', 'late_b1', 'sh_planted', null, null, 'p1', 'c', 1, 60.00, 0.00, 60.00, 0.00,
      'paid', 'search', '2021-06-15 09:00:00+08', '2021-06-15 09:05:00+08',
      '2021-06-15 09:05:00+08', date '2021-06-15', 1)
-) as planted (
-    order_id, buyer_id, shop_id, streamer_id, session_id, product_id, category, quantity,
-    item_amount, discount_amount, paid_amount, refund_amount, status, entry_point, created_at,
-    paid_at, updated_at, _partition_dt, _source_row
-)
 """
 
 # Rows that a corrected re-export of 2021-06-20 no longer carries: an order that disappears and a
 # refund version of a planted order that is withdrawn.
 DROPPED_BY_REEXPORT = """
-select * from (values
     ('ghost_o1', 'yr_b1', 'sh_planted', null, null, 'p1', 'c', 1, 70.00, 0.00, 70.00, 0.00,
      'paid', 'search', '2021-06-20 09:00:00+08', '2021-06-20 09:05:00+08',
      '2021-06-20 09:05:00+08', date '2021-06-20', 2),
     ('late_o2', 'late_b1', 'sh_planted', null, null, 'p1', 'c', 1, 60.00, 0.00, 60.00, 60.00,
      'refunded', 'search', '2021-06-15 09:00:00+08', '2021-06-15 09:05:00+08',
      '2021-06-20 11:00:00+08', date '2021-06-20', 3)
-) as dropped (
-    order_id, buyer_id, shop_id, streamer_id, session_id, product_id, category, quantity,
-    item_amount, discount_amount, paid_amount, refund_amount, status, entry_point, created_at,
-    paid_at, updated_at, _partition_dt, _source_row
-)
 """
 
 
-def insert_orders(conn: duckdb.DuckDBPyConnection, rows_sql: str) -> None:
+def insert_orders(conn: duckdb.DuckDBPyConnection, values_sql: str) -> None:
+    """Rows of PLANTED_COLUMNS, given as SQL `values` tuples, inserted into raw.orders."""
     conn.execute(
         "insert into raw.orders by name select * replace (cast(created_at as timestamptz) as "
         "created_at, cast(paid_at as timestamptz) as paid_at, cast(updated_at as timestamptz) "
-        f"as updated_at), 'planted' as _source_file from ({rows_sql})"
+        f"as updated_at), 'planted' as _source_file from (values {values_sql}) "
+        f"as planted ({PLANTED_COLUMNS})"
     )
 
 

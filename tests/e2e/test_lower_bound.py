@@ -1,6 +1,6 @@
 """The lower-bound benchmark (benchmarks/lower_bound.py) is a guard, not a second check of the
 marts: its script is generated from the compiled dbt models, so it shares their logic (and their
-mistakes; the independent check is tests/oracle.py). These tests keep the benchmark honest:
+mistakes; the independent check is tests/oracle/). These tests keep the benchmark honest:
 the script generated from the dbt project as it is now runs, and from the landing files alone it
 computes every mart `lcw run` builds, row for row, so the pipeline is timed against the same
 work."""

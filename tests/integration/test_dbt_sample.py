@@ -21,7 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from helpers import query
+from helpers import query, query_by_key
 
 D = Decimal
 
@@ -42,15 +42,12 @@ def test_docs_generate_describes_every_mart_column(sample_project: Path) -> None
 
 
 def test_fct_orders(sample_warehouse: Path) -> None:
-    rows = {
-        r[0]: r[1:]
-        for r in query(
-            sample_warehouse,
-            """select order_id, paid_date::varchar, gmv, refund_amount, net_gmv, traffic_domain,
-                      platform_order_seq, shop_order_seq, streamer_order_seq
-               from marts.fct_orders""",
-        )
-    }
+    rows = query_by_key(
+        sample_warehouse,
+        """select order_id, paid_date::varchar, gmv, refund_amount, net_gmv, traffic_domain,
+                  platform_order_seq, shop_order_seq, streamer_order_seq
+           from marts.fct_orders""",
+    )
     # o8 was never paid, so it is not a counted order.
     assert sorted(rows) == ["o1", "o10", "o2", "o3", "o4", "o5", "o6", "o7", "o9"]
     # o1: the 06-11 refund version is the latest: net 100 - 30 = 70, still on its paid day 06-01.
@@ -72,15 +69,12 @@ def test_fct_orders(sample_warehouse: Path) -> None:
 
 
 def test_gmv_daily(sample_warehouse: Path) -> None:
-    rows = {
-        r[0]: r[1:]
-        for r in query(
-            sample_warehouse,
-            """select day::varchar, orders, buyers, gmv, refund_amount, net_gmv, private_gmv,
-                      public_gmv, placed_orders, placed_gmv, refunds_recorded
-               from marts.gmv_daily""",
-        )
-    }
+    rows = query_by_key(
+        sample_warehouse,
+        """select day::varchar, orders, buyers, gmv, refund_amount, net_gmv, private_gmv,
+                  public_gmv, placed_orders, placed_gmv, refunds_recorded
+           from marts.gmv_daily""",
+    )
     z = D("0.00")
     # day: orders, buyers, gmv, refund, net, private, public, placed_orders, placed_gmv, refunds
     assert rows == {
@@ -102,14 +96,12 @@ def test_gmv_daily(sample_warehouse: Path) -> None:
 
 
 def test_repurchase_rate(sample_warehouse: Path) -> None:
-    rows = {
-        r[:4]: r[4:6]
-        for r in query(
-            sample_warehouse,
-            """select period_grain, period_start::varchar, scope, scope_id, buyers, repeat_buyers
-               from marts.repurchase_rate""",
-        )
-    }
+    rows = query_by_key(
+        sample_warehouse,
+        """select period_grain, period_start::varchar, scope, scope_id, buyers, repeat_buyers
+           from marts.repurchase_rate""",
+        key_columns=4,
+    )
     # June, platform: b1 (o1, o2, o3), b3 (o5, o6) repeat; b2 (o4) once -> 2 of 3.
     assert rows[("month", "2021-06-01", "platform", "all")] == (3, 2)
     # July: b4 (o9, o10) repeats, b2 (o7) once -> 1 of 2.
@@ -136,14 +128,12 @@ def test_repurchase_rate(sample_warehouse: Path) -> None:
 
 
 def test_returning_buyers(sample_warehouse: Path) -> None:
-    rows = {
-        r[:3]: r[3:]
-        for r in query(
-            sample_warehouse,
-            """select month_start::varchar, scope, scope_id, buyers, returning_buyers
-               from marts.returning_buyers_monthly""",
-        )
-    }
+    rows = query_by_key(
+        sample_warehouse,
+        """select month_start::varchar, scope, scope_id, buyers, returning_buyers
+           from marts.returning_buyers_monthly""",
+        key_columns=3,
+    )
     # June is the first month with orders: nobody returns.
     assert rows[("2021-06-01", "platform", "all")] == (3, 0)
     # July: b2 bought in June (returning), b4 is new -> 1 of 2.
@@ -153,16 +143,14 @@ def test_returning_buyers(sample_warehouse: Path) -> None:
 
 
 def test_private_domain_share(sample_warehouse: Path) -> None:
-    rows = {
-        r[:3]: r[3:]
-        for r in query(
-            sample_warehouse,
-            """select month_start::varchar, scope, scope_id, gmv, private_gmv, orders,
-                      private_orders, repurchase_orders, private_repurchase_orders,
-                      private_domain_share, repurchase_private_share
-               from marts.private_domain_share_monthly""",
-        )
-    }
+    rows = query_by_key(
+        sample_warehouse,
+        """select month_start::varchar, scope, scope_id, gmv, private_gmv, orders,
+                  private_orders, repurchase_orders, private_repurchase_orders,
+                  private_domain_share, repurchase_private_share
+           from marts.private_domain_share_monthly""",
+        key_columns=3,
+    )
     june = rows[("2021-06-01", "platform", "all")]
     # GMV 100 + 50 + 40 + 80 + 60 + 60 = 390; private o1, o2, o6 = 210; 6 orders, 3 private.
     # Repurchase orders (platform seq >= 2): o2, o3, o6 -> 3, of which private o2, o6 -> 2.
@@ -175,15 +163,13 @@ def test_private_domain_share(sample_warehouse: Path) -> None:
 
 
 def test_enforcement_daily(sample_warehouse: Path) -> None:
-    rows = {
-        r[:4]: r[4:]
-        for r in query(
-            sample_warehouse,
-            """select day::varchar, action_type, reason, campaign, actions, distinct_targets,
-                      distinct_gangs, distinct_cases, amount_involved
-               from marts.enforcement_daily""",
-        )
-    }
+    rows = query_by_key(
+        sample_warehouse,
+        """select day::varchar, action_type, reason, campaign, actions, distinct_targets,
+                  distinct_gangs, distinct_cases, amount_involved
+           from marts.enforcement_daily""",
+        key_columns=4,
+    )
     assert rows == {
         # a1, a2
         ("2021-06-01", "brushing_intercept", "order_brushing", "none"): (2, 2, 0, 0, D("0.00")),
@@ -221,15 +207,12 @@ def test_headline_figures(sample_warehouse: Path) -> None:
 
 
 def test_livestream_sessions_and_gmv_decomposition(sample_warehouse: Path) -> None:
-    sessions = {
-        r[0]: r[1:]
-        for r in query(
-            sample_warehouse,
-            """select session_id, session_date::varchar, public_viewers, watch_minutes, orders,
-                      buyers, gmv, private_gmv
-               from marts.fct_livestream_sessions""",
-        )
-    }
+    sessions = query_by_key(
+        sample_warehouse,
+        """select session_id, session_date::varchar, public_viewers, watch_minutes, orders,
+                  buyers, gmv, private_gmv
+           from marts.fct_livestream_sessions""",
+    )
     # sess1: 1000 UV of which 400 followers; 360000 s = 6000 min; o1 (b1, 100, private).
     assert sessions["sess1"] == ("2021-06-01", 600, 6000.0, 1, 1, D("100.00"), D("100.00"))
     # sess2 starts 06-15 22:00 and ends after midnight: its day is the start day; o2 (50).
@@ -250,15 +233,13 @@ def test_livestream_sessions_and_gmv_decomposition(sample_warehouse: Path) -> No
 
 
 def test_gmv_by_dimension_festival_and_fan_tiers(sample_warehouse: Path) -> None:
-    by_dimension = {
-        r[:3]: r[3:]
-        for r in query(
-            sample_warehouse,
-            """select month_start::varchar, dimension, dimension_value, gmv, orders,
-                      prior_month_gmv, mom_growth
-               from marts.gmv_monthly_by_dimension""",
-        )
-    }
+    by_dimension = query_by_key(
+        sample_warehouse,
+        """select month_start::varchar, dimension, dimension_value, gmv, orders,
+                  prior_month_gmv, mom_growth
+           from marts.gmv_monthly_by_dimension""",
+        key_columns=3,
+    )
     assert by_dimension[("2021-06-01", "platform", "all")] == (D("390.00"), 6, None, None)
     july = by_dimension[("2021-07-01", "platform", "all")]
     assert july[:3] == (D("55.50"), 3, D("390.00"))
@@ -270,15 +251,13 @@ def test_gmv_by_dimension_festival_and_fan_tiers(sample_warehouse: Path) -> None
     assert by_dimension[("2021-07-01", "fan_tier", "unknown")][:2] == (D("30.00"), 2)
     assert by_dimension[("2021-07-01", "fan_tier", "none")][:2] == (D("25.50"), 1)
 
-    tiers = {
-        r[:2]: r[2:]
-        for r in query(
-            sample_warehouse,
-            """select month_start::varchar, fan_tier, streamers, sessions, gmv, total_gmv,
-                      gmv_share, session_share
-               from marts.fan_tier_monthly""",
-        )
-    }
+    tiers = query_by_key(
+        sample_warehouse,
+        """select month_start::varchar, fan_tier, streamers, sessions, gmv, total_gmv,
+                  gmv_share, session_share
+           from marts.fan_tier_monthly""",
+        key_columns=2,
+    )
     # June: s1 sells o1 + o2 + o4 = 230 and ran both sessions; s2 sells o3 + o5 + o6 = 160.
     assert tiers[("2021-06-01", "100k-1M")] == (1, 2, D("230.00"), D("390.00"), 230 / 390, 1.0)
     assert tiers[("2021-06-01", "<10k")] == (1, 0, D("160.00"), D("390.00"), 160 / 390, 0.0)
@@ -324,14 +303,12 @@ def test_trust_card_impact(sample_warehouse: Path) -> None:
 
 
 def test_enforcement_monthly_and_beside_commerce(sample_warehouse: Path) -> None:
-    monthly = {
-        r[:3]: r[3:]
-        for r in query(
-            sample_warehouse,
-            """select action_type, reason, campaign, actions, distinct_targets, gang_accounts
-               from marts.enforcement_monthly where month_start = '2021-06-01'""",
-        )
-    }
+    monthly = query_by_key(
+        sample_warehouse,
+        """select action_type, reason, campaign, actions, distinct_targets, gang_accounts
+           from marts.enforcement_monthly where month_start = '2021-06-01'""",
+        key_columns=3,
+    )
     # a1, a2, a3 over two days; a4, a5 ban one room; a8 clears gang g1's account.
     assert monthly[("brushing_intercept", "order_brushing", "none")] == (3, 3, 0)
     assert monthly[("room_ban", "private_order", "none")] == (2, 1, 0)

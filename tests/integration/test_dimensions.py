@@ -13,6 +13,7 @@ The sample in short (tests/integration/test_dbt_sample.py has every detail; Beij
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -22,24 +23,17 @@ from helpers import query_dicts
 D = Decimal
 
 
-def rows_by_key(database: Path, sql: str, key: str) -> dict[str, dict]:
+def rows_by_key(database: Path, mart: str, key: str, columns: Iterable[str]) -> dict[str, dict]:
+    """The rows of marts.<mart> by their `key` value, each with the named columns."""
+    sql = f"select {key}, {', '.join(columns)} from marts.{mart}"
     return {row.pop(key): row for row in query_dicts(database, sql)}
 
 
 def test_dim_streamers(sample_warehouse: Path) -> None:
-    rows = rows_by_key(
-        sample_warehouse,
-        """select streamer_id, shop_id, category, followers_as_of, follower_count, fan_tier,
-                  fan_tier_order, first_session_date, last_session_date, sessions,
-                  first_paid_date, last_paid_date, orders, buyers, gmv, net_gmv, private_gmv
-           from marts.dim_streamers""",
-        "streamer_id",
-    )
-    assert sorted(rows) == ["s1", "s2"]
     # s1: 150,000 followers is in 100k-1M, the 3rd tier. Two sessions (06-01, 06-15: sess2
     # starts 22:00 on the 15th). Orders o1, o2, o4, o9, o10 = 100 + 50 + 80 + 20 + 10 = 260.00,
     # net 260 - 30 (o1's refund) = 230.00, buyers b1, b2, b4; private o1 + o2 = 150.00.
-    assert rows["s1"] == {
+    s1 = {
         "shop_id": "sh1", "category": "美妆", "followers_as_of": date(2021, 6, 30),
         "follower_count": 150_000, "fan_tier": "100k-1M", "fan_tier_order": 3,
         "first_session_date": date(2021, 6, 1), "last_session_date": date(2021, 6, 15),
@@ -49,7 +43,7 @@ def test_dim_streamers(sample_warehouse: Path) -> None:
     }  # fmt: skip
     # s2: 8,000 followers is <10k, the 1st tier; no session; o3, o5, o6 = 40 + 60 + 60 = 160.00,
     # buyers b1, b3; private o6 only (b3 re-followed on 06-20, before paying on 06-21).
-    assert rows["s2"] == {
+    s2 = {
         "shop_id": "sh2", "category": "food", "followers_as_of": date(2021, 6, 30),
         "follower_count": 8_000, "fan_tier": "<10k", "fan_tier_order": 1,
         "first_session_date": None, "last_session_date": None,
@@ -57,21 +51,13 @@ def test_dim_streamers(sample_warehouse: Path) -> None:
         "orders": 3, "buyers": 2, "gmv": D("160.00"), "net_gmv": D("160.00"),
         "private_gmv": D("60.00"),
     }  # fmt: skip
+    assert rows_by_key(sample_warehouse, "dim_streamers", "streamer_id", s1) == {"s1": s1, "s2": s2}
 
 
 def test_dim_shops(sample_warehouse: Path) -> None:
-    rows = rows_by_key(
-        sample_warehouse,
-        """select shop_id, streamers, trust_rights_held, trust_rights_held_count,
-                  first_trust_right_date, enforcement_actions, penalties, last_penalty_date,
-                  first_paid_date, last_paid_date, orders, buyers, gmv, net_gmv, private_gmv
-           from marts.dim_shops""",
-        "shop_id",
-    )
-    assert sorted(rows) == ["sh1", "sh2"]
     # sh1: s1's shop; holds return_shipping_comp since 06-05; never penalised; orders o1, o2,
     # o4, o9, o10 (the same as s1's).
-    assert rows["sh1"] == {
+    sh1 = {
         "streamers": 1, "trust_rights_held": "return_shipping_comp",
         "trust_rights_held_count": 1, "first_trust_right_date": date(2021, 6, 5),
         "enforcement_actions": 0, "penalties": 0, "last_penalty_date": None,
@@ -81,7 +67,7 @@ def test_dim_shops(sample_warehouse: Path) -> None:
     }  # fmt: skip
     # sh2: s2's shop; no trust right; penalised once (a9, 06-20); orders o3, o5, o6 and o7 (no
     # streamer) = 40 + 60 + 60 + 25.50 = 185.50, buyers b1, b3, b2; private o6 = 60.00.
-    assert rows["sh2"] == {
+    sh2 = {
         "streamers": 1, "trust_rights_held": None, "trust_rights_held_count": 0,
         "first_trust_right_date": None, "enforcement_actions": 1, "penalties": 1,
         "last_penalty_date": date(2021, 6, 20),
@@ -89,6 +75,7 @@ def test_dim_shops(sample_warehouse: Path) -> None:
         "orders": 4, "buyers": 3, "gmv": D("185.50"), "net_gmv": D("185.50"),
         "private_gmv": D("60.00"),
     }  # fmt: skip
+    assert rows_by_key(sample_warehouse, "dim_shops", "shop_id", sh1) == {"sh1": sh1, "sh2": sh2}
 
 
 def test_dimensions_add_up_to_the_facts(sample_warehouse: Path) -> None:

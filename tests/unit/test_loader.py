@@ -8,7 +8,6 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import duckdb
 import pytest
 from helpers import REPO_ROOT, VALID_ORDER, VALID_SESSION, write_csv
 
@@ -22,12 +21,6 @@ def partition_dir(landing: Path, source: str) -> Path:
     folder = landing / source / f"dt={DT.isoformat()}"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
-
-
-@pytest.fixture
-def conn(tmp_path: Path):
-    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as connection:
-        yield connection
 
 
 def load_one(conn, landing: Path, source: str, rows: list[dict[str, str]]):

@@ -86,17 +86,20 @@ def build_dbt_assets(
     settings: Settings, partitions: PartitionsDefinition
 ) -> tuple[AssetsDefinition, AssetsDefinition]:
     """(the partitioned dbt assets, the unpartitioned ones) for runs against `settings`."""
-    translator = warehouse_translator()
     build_args = dbt_build_args(settings)
+    # Both share the manifest, the translator and the pool that serialises warehouse writers.
+    shared: dict[str, Any] = {
+        "manifest": dbt_project.manifest_path,
+        "project": dbt_project,
+        "dagster_dbt_translator": warehouse_translator(),
+        "pool": WAREHOUSE_POOL,
+    }
 
     @dbt_assets(
-        manifest=dbt_project.manifest_path,
-        project=dbt_project,
+        **shared,
         select=PARTITIONED_SELECTION,
-        dagster_dbt_translator=translator,
         partitions_def=partitions,
         backfill_policy=BackfillPolicy.single_run(),
-        pool=WAREHOUSE_POOL,
         name="warehouse_dbt_partitioned",
     )
     def partitioned(
@@ -106,14 +109,7 @@ def build_dbt_assets(
             invocation = dbt.cli(config.args(build_args), context=context)
         yield from with_progress(invocation.stream(), len(context.selected_asset_keys))
 
-    @dbt_assets(
-        manifest=dbt_project.manifest_path,
-        project=dbt_project,
-        exclude=PARTITIONED_SELECTION,
-        dagster_dbt_translator=translator,
-        pool=WAREHOUSE_POOL,
-        name="warehouse_dbt",
-    )
+    @dbt_assets(**shared, exclude=PARTITIONED_SELECTION, name="warehouse_dbt")
     def unpartitioned(
         context: AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
     ) -> Iterator[Any]:
