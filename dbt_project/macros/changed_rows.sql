@@ -41,19 +41,19 @@
 {#-
   The rows of `relation` that this run added, removed or changed: its slice before the run
   (rows_before) against the same slice now (`slice_condition`, a condition on the columns of
-  `relation` as `slice`), compared on every column.
+  `relation` as `slice`), compared on every column, or on `columns` only (a select list).
 -#}
-{% macro changed_rows(relation, slice_condition) -%}
+{% macro changed_rows(relation, slice_condition, columns='*') -%}
     (
-        select * from {{ rows_before(relation) }}
+        select {{ columns }} from {{ rows_before(relation) }}
         except
-        select * from {{ relation }} as slice where {{ slice_condition }}
+        select {{ columns }} from {{ relation }} as slice where {{ slice_condition }}
     )
     union all
     (
-        select * from {{ relation }} as slice where {{ slice_condition }}
+        select {{ columns }} from {{ relation }} as slice where {{ slice_condition }}
         except
-        select * from {{ rows_before(relation) }}
+        select {{ columns }} from {{ rows_before(relation) }}
     )
 {%- endmacro %}
 

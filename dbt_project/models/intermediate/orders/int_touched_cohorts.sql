@@ -32,29 +32,11 @@ pair_cohorts as (
     where firsts.scope_order_seq = 1
 ),
 
--- The last paid day after the run, and before it: the rows of untouched buyers did not change,
--- the touched buyers' rows before the run are in rows_before.
-data_ends as (
-    select
-        (select max(paid_date) from {{ ref('int_orders_by_scope') }}) as end_after,
-        (
-            select max(paid_date) from (
-                select by_scope.paid_date from {{ ref('int_orders_by_scope') }} as by_scope
-                where not exists (
-                    select 1 from {{ ref('int_touched_buyers') }} as touched
-                    where touched.buyer_id = by_scope.buyer_id
-                )
-                union all
-                select paid_date from {{ rows_before(ref('int_orders_by_scope')) }}
-            ) as unchanged_and_before
-        ) as end_before
-),
-
 bounds as (
     select
-        case when end_after < end_before then end_after else end_before end as earlier_end,
-        case when end_after < end_before then end_before else end_after end as later_end
-    from data_ends
+        {{ reporting_date('earlier_end') }} as earlier_end,
+        {{ reporting_date('later_end') }} as later_end
+    from {{ ref('int_changed_paid_span') }}
 ),
 
 reopened_or_closed as (

@@ -2,19 +2,57 @@
 -- orders in the shop in the window / buyers with >= 1) in the 90 days before and after the
 -- enablement instant, beside the same windows pooled over shops that never held that right
 -- (the control), and the difference in differences.
+--
+-- Incremental, by enablement: a run recomputes the enablements in <model>__touched (macros/
+-- trust_card_impact.sql), from the counted orders within reach of their window starts only.
 {%- set window_days = 90 %}
-with enablements as (
+{{ config(**keyed_state(
+    ['shop_id', 'trust_right', 'enabled_at'],
+    pre_hook=[
+        "{{ record_touched_enablements(90) }}",
+        "{{ delete_touched_enablements() }}",
+    ],
+)) }}
+-- depends_on: {{ ref('int_changed_paid_span') }}
+
+with all_enablements as (
     select shop_id, trust_right, enabled_at
     from {{ ref('int_trust_card_intervals') }}
 ),
 
+enablements as (
+    select all_enablements.*
+    from all_enablements
+    {% if is_incremental() %}
+        inner join {{ touched_keys() }} as touched
+            on all_enablements.shop_id = touched.shop_id
+            and all_enablements.trust_right = touched.trust_right
+            and all_enablements.enabled_at = touched.enabled_at
+    {% endif %}
+),
+
+-- The orders whose pair intervals can contain a window start of these enablements: paid from
+-- window_days before the earliest start (for the previous orders of a pair) to window_days
+-- after the latest.
+order_reach as (
+    select
+        {{ dbt.dateadd('day', -2 * window_days, 'min(enabled_at)') }} as reach_from,
+        {{ dbt.dateadd('day', window_days, 'max(enabled_at)') }} as reach_to
+    from enablements
+),
+
 shop_orders as (
-    select shop_id, buyer_id, order_id, paid_at
-    from {{ ref('int_orders_attributed') }}
+    select orders.shop_id, orders.buyer_id, orders.order_id, orders.paid_at
+    from {{ ref('int_orders_attributed') }} as orders
+    {% if is_incremental() %}
+        cross join order_reach
+        where orders.paid_at >= order_reach.reach_from
+            and orders.paid_at <= order_reach.reach_to
+    {% endif %}
 ),
 
 holders as (
-    select distinct shop_id, trust_right from enablements
+    select distinct shop_id, trust_right from all_enablements
 ),
 
 -- A window is [a, a + 90 days): a = enabled_at - 90 days (before) or enabled_at (after).
@@ -151,7 +189,7 @@ rates as (
 ),
 
 data_end as (
-    select max(paid_at) as last_paid_at from shop_orders
+    select max(paid_at) as last_paid_at from {{ ref('int_orders_attributed') }}
 ),
 
 measured as (

@@ -1,0 +1,38 @@
+-- One row: the first and last paid_at of the counted orders an incremental run added, removed or
+-- moved (a refund does not move an order), and the data's last paid_at before and after the run
+-- (earlier_end <= later_end). trust_card_impact recomputes the enablements whose windows these
+-- reach. All NULL after a full build, or when no order moved.
+-- Tagged `bookkeeping`: not a business model, so the lower-bound script leaves it out.
+{{ config(tags=['partitioned', 'bookkeeping']) }}
+
+{%- set touched_buyers = 'slice.buyer_id in (select buyer_id from ' ~ ref('int_touched_buyers') ~ ')' %}
+
+with moved as (
+    select paid_at
+    from ({{ changed_rows(
+        ref('fct_orders'), touched_buyers, columns='order_id, shop_id, buyer_id, paid_at'
+    ) }}) as changed
+),
+
+data_ends as (
+    select
+        (select max(paid_at) from {{ ref('fct_orders') }}) as end_after,
+        (
+            select max(paid_at) from (
+                select orders.paid_at from {{ ref('fct_orders') }} as orders
+                where not exists (
+                    select 1 from {{ ref('int_touched_buyers') }} as touched
+                    where touched.buyer_id = orders.buyer_id
+                )
+                union all
+                select paid_at from {{ rows_before(ref('fct_orders')) }}
+            ) as unchanged_and_before
+        ) as end_before
+)
+
+select
+    (select min(paid_at) from moved) as first_moved_paid_at,
+    (select max(paid_at) from moved) as last_moved_paid_at,
+    least(end_before, end_after) as earlier_end,
+    greatest(end_before, end_after) as later_end
+from data_ends
