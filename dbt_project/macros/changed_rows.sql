@@ -11,11 +11,7 @@
   hook `empty_rows_before`), so nothing counts as changed: every mart builds in full anyway.
 -#}
 {% macro rows_before(relation) -%}
-    {{ return(api.Relation.create(
-        database=relation.database,
-        schema=relation.schema,
-        identifier=relation.identifier ~ '__before',
-    )) }}
+    {{ return(bookkeeping_relation(relation, '__before')) }}
 {%- endmacro %}
 
 {#- Pre-hook: the model's rows matching `slice_condition`, as stored before this run. -#}

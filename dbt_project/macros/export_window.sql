@@ -67,8 +67,18 @@
   is a no-op and the model builds in full.
 -#}
 {% macro touched_keys() -%}
+    {{ return(bookkeeping_relation(this, '__touched')) }}
+{%- endmacro %}
+
+{#-
+  A bookkeeping table of an incremental model (<model>__touched, <model>__before): always in the
+  intermediate schema, so that none ever lands in the marts schema that is published.
+-#}
+{% macro bookkeeping_relation(model_relation, suffix) -%}
     {{ return(api.Relation.create(
-        database=this.database, schema=this.schema, identifier=this.identifier ~ '__touched'
+        database=model_relation.database,
+        schema=generate_schema_name('intermediate', none),
+        identifier=model_relation.identifier ~ suffix,
     )) }}
 {%- endmacro %}
 
@@ -132,11 +142,7 @@
   buyers: those in int_touched_buyers. Each of them deletes its rows of those buyers first.
 -#}
 {% macro touched_keys_of(relation) -%}
-    {{ return(api.Relation.create(
-        database=relation.database,
-        schema=relation.schema,
-        identifier=relation.identifier ~ '__touched',
-    )) }}
+    {{ return(bookkeeping_relation(relation, '__touched')) }}
 {%- endmacro %}
 
 {% macro delete_touched_buyers() -%}

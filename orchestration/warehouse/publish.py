@@ -81,12 +81,9 @@ def wal_path(database_path: Path) -> Path:
 
 
 def _mart_tables(conn: duckdb.DuckDBPyConnection) -> list[tuple[str, str | None]]:
-    """The marts schema's tables, less the bookkeeping of incremental runs (`<model>__touched`,
-    `<model>__before`: a mart's name never holds a double underscore)."""
     return conn.execute(
         "SELECT table_name, comment FROM duckdb_tables() "
-        "WHERE database_name = current_database() AND schema_name = ? "
-        "AND NOT contains(table_name, '__') ORDER BY table_name",
+        "WHERE database_name = current_database() AND schema_name = ? ORDER BY table_name",
         [PUBLISHED_SCHEMA],
     ).fetchall()
 
