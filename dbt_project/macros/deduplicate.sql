@@ -73,6 +73,13 @@ from (
 {%- endmacro %}
 
 
+{#- The raw lineage columns under their staging names (raw.* carries them with a leading _). -#}
+{% macro lineage_renamed() -%}
+    _partition_dt as exported_on,
+        _source_file as source_file,
+        _source_row as source_row
+{%- endmacro %}
+
 {#- Where a staged row came from, latest last: export date, then file, then row in the file. -#}
 {% macro lineage_columns() -%}
     {{ return(['exported_on', 'source_file', 'source_row']) }}

@@ -223,8 +223,17 @@
   The config every keyed incremental model shares: `{{ config(**keyed_state('order_id',
   pre_hook=[...])) }}`. Incremental by `unique_key` with the adapter's strategy, failing on a
   change of columns (the fix is `lcw run --full-refresh`), run per export-date window.
+  `recompute_in='int_touched_...'`: the model's rows whose unique key is a row of that
+  bookkeeping model are deleted first (delete_matching), and the model recomputes them.
 -#}
-{% macro keyed_state(unique_key, pre_hook=[], post_hook=[]) -%}
+{% macro keyed_state(unique_key, pre_hook=[], post_hook=[], recompute_in=none) -%}
+    {%- set keys = [unique_key] if unique_key is string else unique_key -%}
+    {%- if recompute_in is not none -%}
+        {%- do ref(recompute_in) -%}  {#- the model depends on it -#}
+        {%- set pre_hook = pre_hook + [
+            "{{ delete_matching(ref('" ~ recompute_in ~ "'), " ~ keys ~ ") }}"
+        ] -%}
+    {%- endif -%}
     {{ return({
         'materialized': 'incremental',
         'unique_key': unique_key,

@@ -32,9 +32,5 @@ select
     tiers.tier_order
 from snapshots
 inner join {{ ref('fan_tiers') }} as tiers
-    on snapshots.follower_count >= tiers.min_followers
-    and (
-        tiers.max_followers_exclusive is null
-        or snapshots.follower_count < tiers.max_followers_exclusive
-    )
+    on {{ in_fan_tier('snapshots.follower_count') }}
 where snapshots.recency = 1

@@ -63,9 +63,5 @@ select
     tiers.tier_order
 from ranked
 inner join {{ ref('fan_tiers') }} as tiers
-    on ranked.follower_count >= tiers.min_followers
-    and (
-        tiers.max_followers_exclusive is null
-        or ranked.follower_count < tiers.max_followers_exclusive
-    )
+    on {{ in_fan_tier('ranked.follower_count') }}
 where ranked.recency = 1

@@ -6,12 +6,8 @@
 -- Incremental, by cohort: a run recomputes the cohorts in int_touched_cohorts.
 {%- set windows = [30, 90, 180] %}
 {{ config(**keyed_state(
-    ['cohort_month', 'scope', 'scope_id'],
-    pre_hook=["{{ delete_matching(
-        ref('int_touched_cohorts'), ['scope', 'scope_id', 'cohort_month']
-    ) }}"],
+    ['cohort_month', 'scope', 'scope_id'], recompute_in='int_touched_cohorts'
 )) }}
--- depends_on: {{ ref('int_touched_cohorts') }}
 
 with firsts as (
     select

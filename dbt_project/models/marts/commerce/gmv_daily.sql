@@ -4,11 +4,7 @@
 -- refunds_recorded shows refunds on the day they were recorded.
 --
 -- Incremental, by day: a run recomputes the days in int_changed_order_days.
-{{ config(**keyed_state(
-    'day', pre_hook=["{{ delete_matching(ref('int_changed_order_days'), ['day']) }}"]
-)) }}
-
--- depends_on: {{ ref('int_changed_order_days') }}
+{{ config(**keyed_state('day', recompute_in='int_changed_order_days')) }}
 
 with paid as (
     select

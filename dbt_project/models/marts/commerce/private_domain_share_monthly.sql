@@ -4,12 +4,8 @@
 --
 -- Incremental: a run recomputes the (month, scope) groups in int_touched_scope_months.
 {{ config(**keyed_state(
-    ['month_start', 'scope', 'scope_id'],
-    pre_hook=["{{ delete_matching(
-        ref('int_touched_scope_months'), ['scope', 'scope_id', 'month_start']
-    ) }}"],
+    ['month_start', 'scope', 'scope_id'], recompute_in='int_touched_scope_months'
 )) }}
--- depends_on: {{ ref('int_touched_scope_months') }}
 
 with orders as (
     select by_scope.*

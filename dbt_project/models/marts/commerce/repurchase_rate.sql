@@ -6,11 +6,8 @@
 {%- set grains = ['month', 'quarter', 'year'] %}
 {{ config(**keyed_state(
     ['period_grain', 'period_start', 'scope', 'scope_id'],
-    pre_hook=["{{ delete_matching(
-        ref('int_touched_scope_periods'), ['period_grain', 'period_start', 'scope', 'scope_id']
-    ) }}"],
+    recompute_in='int_touched_scope_periods',
 )) }}
--- depends_on: {{ ref('int_touched_scope_periods') }}
 
 with orders as (
     select

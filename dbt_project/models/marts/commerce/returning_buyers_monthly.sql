@@ -6,12 +6,8 @@
 -- scope-month and the 12 after it), from the scope's buyer-months of those months and the 12
 -- before the earliest of them.
 {{ config(**keyed_state(
-    ['month_start', 'scope', 'scope_id'],
-    pre_hook=["{{ delete_matching(
-        ref('int_touched_returning_months'), ['scope', 'scope_id', 'month_start']
-    ) }}"],
+    ['month_start', 'scope', 'scope_id'], recompute_in='int_touched_returning_months'
 )) }}
--- depends_on: {{ ref('int_touched_returning_months') }}
 
 {% if is_incremental() %}
     with touched_ranges as (

@@ -3,9 +3,7 @@
 --
 -- Incremental, by month: a run recomputes the months in int_changed_months.
 {%- set changed = 'select month_start from ' ~ ref('int_changed_months') %}
-{{ config(**keyed_state(
-    'month_start', pre_hook=["{{ delete_matching(ref('int_changed_months'), ['month_start']) }}"]
-)) }}
+{{ config(**keyed_state('month_start', recompute_in='int_changed_months')) }}
 
 with penalised as (
     select distinct

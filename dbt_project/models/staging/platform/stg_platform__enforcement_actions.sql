@@ -1,9 +1,5 @@
 -- One row per enforcement action (latest export wins for a repeated action_id).
-with source as (
-    select * from {{ source('platform', 'enforcement_actions') }}
-),
-
-renamed as (
+with renamed as (
     select
         action_id,
         action_at,
@@ -17,10 +13,8 @@ renamed as (
         case_id,
         reporter_id,
         amount_involved,
-        _partition_dt as exported_on,
-        _source_file as source_file,
-        _source_row as source_row
-    from source
+        {{ lineage_renamed() }}
+    from {{ source('platform', 'enforcement_actions') }}
 )
 
 {{ deduplicate('renamed', unique_by=['action_id'], latest_by=lineage_columns()) }}

@@ -7,11 +7,7 @@
 -- changes the cumulative refund by 0), and a view without an aggregate lets the incremental
 -- models' filters (export window, touched orders) reach the raw scan, so a daily run reads only
 -- the versions it needs. Exact duplicates are for ingestion to drop (a version key).
-with source as (
-    select * from {{ source('platform', 'orders') }}
-),
-
-renamed as (
+with renamed as (
     select
         order_id,
         buyer_id,
@@ -30,10 +26,8 @@ renamed as (
         created_at,
         paid_at,
         updated_at,
-        _partition_dt as exported_on,
-        _source_file as source_file,
-        _source_row as source_row
-    from source
+        {{ lineage_renamed() }}
+    from {{ source('platform', 'orders') }}
 )
 
 select * from renamed

@@ -1,9 +1,5 @@
 -- One row per trust-card enable/disable event (latest export wins for a repeated event_id).
-with source as (
-    select * from {{ source('platform', 'trust_card_events') }}
-),
-
-renamed as (
+with renamed as (
     select
         event_id,
         shop_id,
@@ -11,10 +7,8 @@ renamed as (
         {{ adapter.quote('right') }} as trust_right,
         event_type,
         event_at,
-        _partition_dt as exported_on,
-        _source_file as source_file,
-        _source_row as source_row
-    from source
+        {{ lineage_renamed() }}
+    from {{ source('platform', 'trust_card_events') }}
 )
 
 {{ deduplicate('renamed', unique_by=['event_id'], latest_by=lineage_columns()) }}
