@@ -14,5 +14,5 @@ def test_scale_benchmark_smoke(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert "full build / lower bound" in result.stdout
     figures = json.loads((tmp_path / "smoke" / "scale_figures.json").read_text())
-    assert set(figures["steps"]) == {"simulate", "lower_bound", "full", "daily"}
+    assert set(figures["steps"]) == {"simulate", "lower_bound", "full", "daily", "rerun"}
     assert figures["planted_truth_failed"] == []
