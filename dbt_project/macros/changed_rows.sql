@@ -92,3 +92,12 @@
     select 1
     {%- endif -%}
 {%- endmacro %}
+
+{#- In an incremental run, `column` is one of the sessions in int_changed_sessions. -#}
+{% macro of_changed_sessions(column='session_id') -%}
+    {%- if is_incremental() -%}
+    {{ column }} in (select session_id from {{ ref('int_changed_sessions') }})
+    {%- else -%}
+    true
+    {%- endif -%}
+{%- endmacro %}

@@ -1,5 +1,14 @@
 -- One row per livestream session with its audience (UV, private/public UV, watch time) and the
 -- counted orders placed in it (orders.session_id), on the reporting day the session started.
+--
+-- Incremental, by session: a run recomputes the sessions in int_changed_sessions.
+{{ config(**keyed_state(
+    'session_id',
+    pre_hook=["{{ record_rows_before(of_changed_sessions()) }}"],
+    post_hook=["{{ empty_rows_before() }}"],
+    recompute_in='int_changed_sessions',
+)) }}
+
 with session_orders as (
     select
         session_id,
@@ -8,7 +17,7 @@ with session_orders as (
         sum(gmv) as gmv,
         sum(case when traffic_domain = 'private' then gmv else 0 end) as private_gmv
     from {{ ref('int_orders_attributed') }}
-    where session_id is not null
+    where session_id is not null and {{ of_changed_sessions() }}
     group by session_id
 )
 
@@ -32,3 +41,4 @@ select
 from {{ ref('int_livestream_sessions') }} as sessions
 left join session_orders
     on sessions.session_id = session_orders.session_id
+where {{ of_changed_sessions('sessions.session_id') }}

@@ -2,15 +2,29 @@
 --   GMV = UV × (watch minutes / UV) × (buyers / watch minute) × (GMV / order) × (orders / buyer)
 -- over the streamer's sessions started in the month and the counted orders placed in them. The
 -- five factors multiply back to gmv exactly, because each numerator cancels the next denominator.
+--
+-- Incremental, by streamer and month: a run recomputes the groups in int_changed_session_months.
+{{ config(**keyed_state(
+    ['month_start', 'streamer_id'], recompute_in='int_changed_session_months'
+)) }}
+
 with session_months as (
-    select
-        {{ period_start('month', 'session_date') }} as month_start,
-        streamer_id,
-        session_id,
-        viewers,
-        follower_viewers,
-        watch_seconds
-    from {{ ref('fct_livestream_sessions') }}
+    select sessions.*
+    from (
+        select
+            {{ period_start('month', 'session_date') }} as month_start,
+            streamer_id,
+            session_id,
+            viewers,
+            follower_viewers,
+            watch_seconds
+        from {{ ref('fct_livestream_sessions') }}
+    ) as sessions
+    {% if is_incremental() %}
+        inner join {{ ref('int_changed_session_months') }} as changed
+            on sessions.month_start = changed.month_start
+            and sessions.streamer_id = changed.streamer_id
+    {% endif %}
 ),
 
 audience as (

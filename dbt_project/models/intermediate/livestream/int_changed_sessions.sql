@@ -1,0 +1,18 @@
+-- The livestream sessions whose figures an incremental run changed: sessions it added, removed
+-- or changed, and the sessions of the counted orders it added, removed or changed (before and
+-- after the change). fct_livestream_sessions and gmv_decomposition_monthly recompute them.
+-- Empty after a full build.
+-- Tagged `bookkeeping`: not a business model, so the lower-bound script leaves it out.
+{{ config(tags=['partitioned', 'bookkeeping']) }}
+
+{%- set touched_sessions -%}
+    slice.session_id in (select session_id from {{ touched_keys_of(ref('int_livestream_sessions')) }})
+{%- endset %}
+{%- set touched_buyers = 'slice.buyer_id in (select buyer_id from ' ~ ref('int_touched_buyers') ~ ')' %}
+
+select changed.session_id
+from ({{ changed_rows(ref('int_livestream_sessions'), touched_sessions) }}) as changed
+union
+select changed.session_id
+from ({{ changed_rows(ref('fct_orders'), touched_buyers) }}) as changed
+where changed.session_id is not null
