@@ -46,17 +46,7 @@ enforcement as (
 ),
 
 orders as (
-    select
-        shop_id,
-        count(*) as orders,
-        count(distinct buyer_id) as buyers,
-        sum(gmv) as gmv,
-        sum(net_gmv) as net_gmv,
-        sum(case when traffic_domain = 'private' then gmv else 0 end) as private_gmv,
-        min(paid_date) as first_paid_date,
-        max(paid_date) as last_paid_date
-    from {{ ref('fct_orders') }}
-    group by shop_id
+    {{ lifetime_orders('shop_id') }}
 )
 
 select
@@ -70,13 +60,7 @@ select
         as enforcement_actions,
     cast(coalesce(enforcement.penalties, 0) as {{ dbt.type_bigint() }}) as penalties,
     enforcement.last_penalty_date,
-    orders.first_paid_date,
-    orders.last_paid_date,
-    cast(coalesce(orders.orders, 0) as {{ dbt.type_bigint() }}) as orders,
-    cast(coalesce(orders.buyers, 0) as {{ dbt.type_bigint() }}) as buyers,
-    cast(coalesce(orders.gmv, 0) as decimal(18, 2)) as gmv,
-    cast(coalesce(orders.net_gmv, 0) as decimal(18, 2)) as net_gmv,
-    cast(coalesce(orders.private_gmv, 0) as decimal(18, 2)) as private_gmv
+    {{ lifetime_order_columns('orders') }}
 from shops
 left join streamers on shops.shop_id = streamers.shop_id
 left join rights_now on shops.shop_id = rights_now.shop_id

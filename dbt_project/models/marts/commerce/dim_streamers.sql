@@ -21,18 +21,7 @@ sessions as (
 ),
 
 orders as (
-    select
-        streamer_id,
-        count(*) as orders,
-        count(distinct buyer_id) as buyers,
-        sum(gmv) as gmv,
-        sum(net_gmv) as net_gmv,
-        sum(case when traffic_domain = 'private' then gmv else 0 end) as private_gmv,
-        min(paid_date) as first_paid_date,
-        max(paid_date) as last_paid_date
-    from {{ ref('fct_orders') }}
-    where streamer_id is not null
-    group by streamer_id
+    {{ lifetime_orders('streamer_id') }}
 ),
 
 unknown_tier as (
@@ -51,13 +40,7 @@ select
     sessions.first_session_date,
     sessions.last_session_date,
     cast(coalesce(sessions.sessions, 0) as {{ dbt.type_bigint() }}) as sessions,
-    orders.first_paid_date,
-    orders.last_paid_date,
-    cast(coalesce(orders.orders, 0) as {{ dbt.type_bigint() }}) as orders,
-    cast(coalesce(orders.buyers, 0) as {{ dbt.type_bigint() }}) as buyers,
-    cast(coalesce(orders.gmv, 0) as decimal(18, 2)) as gmv,
-    cast(coalesce(orders.net_gmv, 0) as decimal(18, 2)) as net_gmv,
-    cast(coalesce(orders.private_gmv, 0) as decimal(18, 2)) as private_gmv
+    {{ lifetime_order_columns('orders') }}
 from streamers
 cross join unknown_tier
 left join {{ ref('int_streamers_latest') }} as latest
