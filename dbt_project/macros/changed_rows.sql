@@ -53,13 +53,14 @@
     )
 {%- endmacro %}
 
+{#- `condition` in an incremental run, `true` (everything) otherwise. -#}
+{% macro when_incremental(condition) -%}
+    {{ condition if is_incremental() else 'true' }}
+{%- endmacro %}
+
 {#- In an incremental run, `column` is one of the days in int_changed_order_days. -#}
 {% macro of_changed_days(column) -%}
-    {%- if is_incremental() -%}
-    {{ column }} in (select day from {{ ref('int_changed_order_days') }})
-    {%- else -%}
-    true
-    {%- endif -%}
+    {{ when_incremental(column ~ ' in (select day from ' ~ ref('int_changed_order_days') ~ ')') }}
 {%- endmacro %}
 
 {#-
@@ -77,11 +78,7 @@
 
 {#- In an incremental run, `column` is one of the months listed by the query `months`. -#}
 {% macro in_months(column, months) -%}
-    {%- if is_incremental() -%}
-    {{ column }} in ({{ months }})
-    {%- else -%}
-    true
-    {%- endif -%}
+    {{ when_incremental(column ~ ' in (' ~ months ~ ')') }}
 {%- endmacro %}
 
 {#- Pre-hook: delete the rows matching `condition` (incremental runs only). -#}
@@ -95,9 +92,7 @@
 
 {#- In an incremental run, `column` is one of the sessions in int_changed_sessions. -#}
 {% macro of_changed_sessions(column='session_id') -%}
-    {%- if is_incremental() -%}
-    {{ column }} in (select session_id from {{ ref('int_changed_sessions') }})
-    {%- else -%}
-    true
-    {%- endif -%}
+    {{ when_incremental(
+        column ~ ' in (select session_id from ' ~ ref('int_changed_sessions') ~ ')'
+    ) }}
 {%- endmacro %}

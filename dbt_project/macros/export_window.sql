@@ -155,11 +155,9 @@
 {%- endmacro %}
 
 {% macro of_touched_buyers(buyer_column='buyer_id') -%}
-    {%- if is_incremental() -%}
-    {{ buyer_column }} in (select buyer_id from {{ ref('int_touched_buyers') }})
-    {%- else -%}
-    true
-    {%- endif -%}
+    {{ when_incremental(
+        buyer_column ~ ' in (select buyer_id from ' ~ ref('int_touched_buyers') ~ ')'
+    ) }}
 {%- endmacro %}
 
 
