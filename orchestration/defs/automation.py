@@ -1,24 +1,21 @@
-"""What starts runs: the daily schedule, the landing sensor, and the build after each ingestion.
-
-All three are off until a person turns them on in the UI.
+"""What starts runs: the daily schedule and the landing sensor, both of the one job
+(`update_warehouse`: ingestion, one dbt build, publish). Both are off until a person turns them
+on in the UI.
 """
 
 import hashlib
 from pathlib import Path
 
 from dagster import (
-    DagsterRunStatus,
     DefaultSensorStatus,
     JobDefinition,
     PartitionsDefinition,
     RunRequest,
-    RunStatusSensorContext,
     ScheduleDefinition,
     SensorDefinition,
     SensorEvaluationContext,
     SkipReason,
     build_schedule_from_partitioned_job,
-    run_status_sensor,
     sensor,
 )
 
@@ -49,13 +46,13 @@ def landing_partition_versions(landing_root: Path, partitions: PartitionsDefinit
 
 
 def build_landing_sensor(
-    ingest_job: JobDefinition, partitions: PartitionsDefinition
+    update_job: JobDefinition, partitions: PartitionsDefinition
 ) -> SensorDefinition:
     @sensor(
-        job=ingest_job,
+        job=update_job,
         minimum_interval_seconds=60,
         default_status=DefaultSensorStatus.STOPPED,
-        description="Requests an ingestion run for each new or changed dt= partition.",
+        description="Requests a run for each new or changed dt= partition.",
     )
     def landing_partition_sensor(context: SensorEvaluationContext, landing: LandingZone):
         for source in SOURCES:
@@ -73,22 +70,12 @@ def build_landing_sensor(
     return landing_partition_sensor
 
 
-def build_daily_schedule(ingest_job: JobDefinition) -> ScheduleDefinition:
+def build_daily_schedule(update_job: JobDefinition) -> ScheduleDefinition:
     return build_schedule_from_partitioned_job(
-        ingest_job,
+        update_job,
         hour_of_day=1,
-        description="Each day at 01:00 Asia/Shanghai, load the previous day's export partition.",
+        description=(
+            "Each day at 01:00 Asia/Shanghai, load the previous day's export partition, build "
+            "and publish (one run of update_warehouse)."
+        ),
     )
-
-
-def build_after_ingest_sensor(ingest_job: JobDefinition, build_job: JobDefinition):
-    @run_status_sensor(
-        run_status=DagsterRunStatus.SUCCESS,
-        monitored_jobs=[ingest_job],
-        request_job=build_job,
-        description="After each successful ingestion run, rebuild the marts and publish them.",
-    )
-    def build_after_ingest(context: RunStatusSensorContext) -> RunRequest:
-        return RunRequest(run_key=f"after-{context.dagster_run.run_id}")
-
-    return build_after_ingest
