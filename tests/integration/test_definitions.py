@@ -119,6 +119,51 @@ def test_schedule_and_landing_sensor_request_the_one_job(defs) -> None:
     assert [sensor.name for sensor in defs.sensors] == ["landing_partition_sensor"]
 
 
+def test_landing_sensor_requests_one_run_per_range_of_new_or_changed_dates(
+    defs, tmp_path: Path
+) -> None:
+    """New dates come as one run per range of consecutive dates (each run is one dbt build); a
+    date is requested again only when its files change."""
+    from dagster import build_sensor_context
+
+    from orchestration.defs.resources import LandingZone
+
+    landing = tmp_path / "landing"
+    for dt in ("2021-06-01", "2021-06-02", "2021-06-04"):
+        (landing / "orders" / f"dt={dt}").mkdir(parents=True)
+        (landing / "orders" / f"dt={dt}" / "orders.csv").write_text("order_id\n1\n")
+    sensor = defs.resolve_sensor_def("landing_partition_sensor")
+
+    def tick(cursor: str | None):
+        with DagsterInstance.ephemeral() as instance:
+            context = build_sensor_context(
+                instance=instance,
+                cursor=cursor,
+                resources={"landing": LandingZone(root=str(landing))},
+            )
+            return sensor.evaluate_tick(context)
+
+    def ranges(data) -> list[tuple[str, str]]:
+        return [
+            (
+                r.tags["dagster/asset_partition_range_start"],
+                r.tags["dagster/asset_partition_range_end"],
+            )
+            for r in data.run_requests
+        ]
+
+    first = tick(None)
+    assert ranges(first) == [("2021-06-01", "2021-06-02"), ("2021-06-04", "2021-06-04")]
+    assert all(r.job_name in (None, "update_warehouse") for r in first.run_requests)
+    assert ranges(tick(first.cursor)) == []
+    (landing / "orders" / "dt=2021-06-02" / "orders.csv").write_text("order_id\n1\n2\n")
+    (landing / "orders" / "dt=2021-06-05").mkdir()
+    (landing / "orders" / "dt=2021-06-05" / "orders.csv").write_text("order_id\n3\n")
+    assert ranges(tick(first.cursor)) == [
+        ("2021-06-02", "2021-06-02"), ("2021-06-05", "2021-06-05"),
+    ]  # fmt: skip
+
+
 def test_dbt_vars_stay_the_same_from_run_to_run() -> None:
     """The export-date window travels in the environment, so the vars (and with them dbt's
     partial parsing) are the same for every run against one warehouse file."""
