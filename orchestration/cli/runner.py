@@ -30,13 +30,16 @@ from dagster import (
 from dagster._core.instance.ref import InstanceRef
 
 from orchestration.defs import build_definitions
+from orchestration.defs.dbt.assets import DBT_ASSETS_NAME
 from orchestration.defs.dbt.project import (
     dbt_project,
     manifest_is_current,
     parse_key,
     prepare_dbt_manifest,
 )
-from orchestration.defs.jobs import BUILD_JOB, INGEST_JOB
+from orchestration.defs.jobs import UPDATE_JOB
+from orchestration.defs.partitions import partition_range_tags
+from orchestration.defs.publish import PUBLISHED_KEY
 from orchestration.landing.contract import REPORTING_TIME_ZONE, SOURCES
 from orchestration.landing.discovery import (
     first_export_date,
@@ -46,10 +49,6 @@ from orchestration.landing.discovery import (
 from orchestration.landing.fingerprints import loaded_fingerprints, partition_fingerprint
 from orchestration.settings import REPO_ROOT, Settings
 from orchestration.warehouse.queries import load_counts
-
-# Dagster's tags for one run over a range of partitions (a single-run backfill).
-PARTITION_RANGE_START_TAG = "dagster/asset_partition_range_start"
-PARTITION_RANGE_END_TAG = "dagster/asset_partition_range_end"
 
 # Dagster's own console log stays quiet; `lcw` prints progress and a one-line reason on failure.
 QUIET_LOGGING = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
@@ -115,12 +114,33 @@ def innermost_message(error) -> str:
     return " ".join(error.message.split()) if error else "unknown error"
 
 
-def first_failure(result: ExecuteInProcessResult) -> str:
+def first_failure(result: ExecuteInProcessResult) -> tuple[str | None, str]:
+    """(the step that failed first, a line naming it and the underlying cause)."""
     for event in result.all_events:
         if event.event_type == DagsterEventType.STEP_FAILURE:
             error = event.step_failure_data.error
-            return f"step {event.step_key} failed: {innermost_message(error)[:400]}"
-    return "the run failed"
+            return event.step_key, f"step {event.step_key} failed: {innermost_message(error)[:400]}"
+    return None, "the run failed"
+
+
+# The stages of the one job, as `lcw run` names them when one fails.
+INGESTION, DBT_BUILD, PUBLISHING = "ingestion", "dbt build", "publishing"
+
+
+def stage_of(step_key: str | None, published_step: str) -> str:
+    """The stage a step belongs to: the dbt step, the publishing step, else an ingestion step."""
+    if step_key == DBT_ASSETS_NAME:
+        return DBT_BUILD
+    return PUBLISHING if step_key == published_step else INGESTION
+
+
+def failure_reason(stage: str, failed_checks: list[str], step_failure: str) -> str:
+    """The one-line cause: the failed checks of the stage when there are any (a blocking
+    ingestion check, dbt tests), else the failed step's underlying error."""
+    if failed_checks:
+        what = "dbt tests" if stage == DBT_BUILD else "checks"
+        return f"{what} failed: {'; '.join(failed_checks[:3])}"
+    return step_failure
 
 
 def failed_check_lines(evaluations: list[AssetCheckEvaluation]) -> list[str]:
@@ -268,13 +288,13 @@ def run_pipeline(
                 settings.warehouse_path, first_dt, last_dt
             )
         else:
-            summary = _run_jobs(settings, first_dt, last_dt, progress, full_refresh)
+            summary = _run_job(settings, first_dt, last_dt, progress, full_refresh)
     summary.warnings = warnings + summary.warnings
     summary.seconds = time.monotonic() - began
     return summary
 
 
-def _run_jobs(
+def _run_job(
     settings: Settings,
     first_dt: date,
     last_dt: date,
@@ -284,68 +304,74 @@ def _run_jobs(
     progress("Preparing the dbt manifest")
     prepare_dbt_manifest(settings)
     defs = build_definitions(settings)
+    published_step = defs.resolve_assets_def(PUBLISHED_KEY).node_def.name
     summary = RunSummary(first_dt, last_dt)
-    dbt_config = {"config": {"full_refresh": full_refresh}}
-    ingest_config = {**QUIET_LOGGING, "ops": {"warehouse_dbt_partitioned": dbt_config}}
-    build_config = {**QUIET_LOGGING, "ops": {"warehouse_dbt": dbt_config}}
+    run_config = {
+        **QUIET_LOGGING,
+        "ops": {DBT_ASSETS_NAME: {"config": {"full_refresh": full_refresh}}},
+    }
     log_path = settings.run_log_path
     progress(f"Writing the detailed log to {log_path}")
     with project_instance() as instance, open(log_path, "w", encoding="utf-8") as log:
         days = (last_dt - first_dt).days + 1
         progress(
-            f"Ingesting {days} export dates ({first_dt} .. {last_dt}) of all sources and "
-            "updating the incremental models"
+            f"Ingesting {days} export dates ({first_dt} .. {last_dt}) of all sources, then one "
+            "dbt build (incremental models for those dates, the marts, every dbt test), then "
+            "publishing"
         )
         with contextlib.redirect_stdout(log):
-            ingest = defs.resolve_job_def(INGEST_JOB).execute_in_process(
+            result = defs.resolve_job_def(UPDATE_JOB).execute_in_process(
                 instance=instance,
-                run_config=ingest_config,
-                tags={
-                    PARTITION_RANGE_START_TAG: first_dt.isoformat(),
-                    PARTITION_RANGE_END_TAG: last_dt.isoformat(),
-                },
+                run_config=run_config,
+                tags=partition_range_tags(first_dt.isoformat(), last_dt.isoformat()),
                 raise_on_error=False,
             )
-        _count_checks(summary, ingest)
-        if not ingest.success or summary.checks_failed:
-            failed = "; ".join(summary.checks_failed[:3])
-            reason = f"checks failed: {failed}" if failed else first_failure(ingest)
-            _log_failure(log, ingest)
-            raise PipelineError(f"ingestion failed: {reason} (log: {log_path})")
-        summary.loads, summary.reject_reasons = load_counts(
-            settings.warehouse_path, first_dt, last_dt
-        )
-
-        progress("Rebuilding the marts from them, running every dbt test, publishing")
-        with contextlib.redirect_stdout(log):
-            build = defs.resolve_job_def(BUILD_JOB).execute_in_process(
-                instance=instance, run_config=build_config, raise_on_error=False
-            )
-        _count_checks(summary, build)
+        failed_by_stage = _count_checks(summary, result, published_step)
         # dbt models and seeds (once each, however many partitions).
         summary.models_built = len(
             {
                 event.asset_key
-                for result in (ingest, build)
                 for event in result.get_asset_materialization_events()
                 if event.asset_key and event.asset_key.path[0] not in ("raw", "published")
             }
         )
-        if not build.success:
-            failed = "; ".join(summary.checks_failed[:3])
-            reason = f"dbt tests failed: {failed}" if failed else first_failure(build)
-            _log_failure(log, build)
-            raise PipelineError(f"dbt build failed: {reason} (log: {log_path})")
+        if not result.success or summary.checks_failed:
+            step, step_failure = first_failure(result)
+            # The earliest stage that failed: a failed step, or an error check that failed
+            # without failing its step.
+            stage = min(
+                [stage_of(step, published_step)] if step else list(failed_by_stage),
+                key=[INGESTION, DBT_BUILD, PUBLISHING].index,
+                default=INGESTION,
+            )
+            _log_failure(log, result)
+            reason = failure_reason(stage, failed_by_stage.get(stage, []), step_failure)
+            raise PipelineError(f"{stage} failed: {reason} (log: {log_path})")
+        summary.loads, summary.reject_reasons = load_counts(
+            settings.warehouse_path, first_dt, last_dt
+        )
     return summary
 
 
-def _count_checks(summary: RunSummary, result: ExecuteInProcessResult) -> None:
-    evaluations = result.get_asset_check_evaluations()
-    summary.checks_passed += sum(1 for e in evaluations if e.passed)
-    warned = [e for e in evaluations if not e.passed and e.severity == AssetCheckSeverity.WARN]
-    failed = [e for e in evaluations if not e.passed and e.severity != AssetCheckSeverity.WARN]
-    summary.checks_warned += failed_check_lines(warned)
-    summary.checks_failed += failed_check_lines(failed)
+def _count_checks(
+    summary: RunSummary, result: ExecuteInProcessResult, published_step: str
+) -> dict[str, list[str]]:
+    """Counts the run's check evaluations into `summary`; returns the failed ones (not warnings)
+    by the stage whose step evaluated them."""
+    failed_by_stage: dict[str, list[str]] = {}
+    for event in result.all_events:
+        if event.event_type != DagsterEventType.ASSET_CHECK_EVALUATION:
+            continue
+        evaluation = event.event_specific_data
+        if evaluation.passed:
+            summary.checks_passed += 1
+        elif evaluation.severity == AssetCheckSeverity.WARN:
+            summary.checks_warned += failed_check_lines([evaluation])
+        else:
+            lines = failed_check_lines([evaluation])
+            summary.checks_failed += lines
+            failed_by_stage.setdefault(stage_of(event.step_key, published_step), []).extend(lines)
+    return failed_by_stage
 
 
 def _log_failure(log, result: ExecuteInProcessResult) -> None:

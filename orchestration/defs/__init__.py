@@ -9,15 +9,11 @@ import os
 
 from dagster import Definitions
 
-from orchestration.defs.automation import (
-    build_after_ingest_sensor,
-    build_daily_schedule,
-    build_landing_sensor,
-)
+from orchestration.defs.automation import build_daily_schedule, build_landing_sensor
 from orchestration.defs.dbt.assets import build_dbt_assets
 from orchestration.defs.dbt.project import prepare_dbt_manifest
 from orchestration.defs.ingestion import build_ingestion_assets
-from orchestration.defs.jobs import build_build_job, build_ingest_job
+from orchestration.defs.jobs import build_update_job
 from orchestration.defs.partitions import export_date_partitions
 from orchestration.defs.publish import build_published_asset, mart_keys
 from orchestration.defs.resources import build_resources
@@ -31,18 +27,17 @@ def build_definitions(settings: Settings) -> Definitions:
         # is prepared explicitly (`lcw prepare`, `lcw run`, the tests).
         prepare_dbt_manifest(settings)
     partitions = export_date_partitions(settings.first_export_date)
+    # Everything is partitioned by export date: a run over a window of dates is one run of one
+    # job, with one dbt invocation.
     ingestion = build_ingestion_assets(partitions)
-    dbt_partitioned, dbt_unpartitioned = build_dbt_assets(settings, partitions)
-    published = build_published_asset(mart_keys([dbt_partitioned, dbt_unpartitioned]))
-    ingest_job = build_ingest_job([*ingestion, dbt_partitioned])
-    build_job = build_build_job(dbt_unpartitioned, published)
+    dbt = build_dbt_assets(settings, partitions)
+    published = build_published_asset(mart_keys([dbt]), partitions)
+    assets = [*ingestion, dbt, published]
+    update_job = build_update_job(assets)
     return Definitions(
-        assets=[*ingestion, dbt_partitioned, dbt_unpartitioned, published],
-        jobs=[ingest_job, build_job],
-        schedules=[build_daily_schedule(ingest_job)],
-        sensors=[
-            build_landing_sensor(ingest_job, partitions),
-            build_after_ingest_sensor(ingest_job, build_job),
-        ],
+        assets=assets,
+        jobs=[update_job],
+        schedules=[build_daily_schedule(update_job)],
+        sensors=[build_landing_sensor(update_job, partitions)],
         resources=build_resources(settings),
     )

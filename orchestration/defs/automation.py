@@ -1,27 +1,28 @@
-"""What starts runs: the daily schedule, the landing sensor, and the build after each ingestion.
-
-All three are off until a person turns them on in the UI.
+"""What starts runs: the daily schedule and the landing sensor, both of the one job
+(`update_warehouse`: ingestion, one dbt build, publish). Both are off until a person turns them
+on in the UI.
 """
 
 import hashlib
+import json
+from datetime import date, timedelta
 from pathlib import Path
 
 from dagster import (
-    DagsterRunStatus,
     DefaultSensorStatus,
     JobDefinition,
     PartitionsDefinition,
     RunRequest,
-    RunStatusSensorContext,
     ScheduleDefinition,
     SensorDefinition,
     SensorEvaluationContext,
+    SensorResult,
     SkipReason,
     build_schedule_from_partitioned_job,
-    run_status_sensor,
     sensor,
 )
 
+from orchestration.defs.partitions import partition_range_tags
 from orchestration.defs.resources import LandingZone
 from orchestration.landing.contract import SOURCES
 from orchestration.landing.discovery import invalid_partition_folders, list_partitions
@@ -48,14 +49,46 @@ def landing_partition_versions(landing_root: Path, partitions: PartitionsDefinit
     }
 
 
+def consecutive_ranges(dates: list[str]) -> list[tuple[str, str]]:
+    """Sorted ISO dates as (first, last) ranges of consecutive days."""
+    ranges: list[tuple[str, str]] = []
+    for dt in sorted(dates):
+        day = date.fromisoformat(dt)
+        if ranges and date.fromisoformat(ranges[-1][1]) + timedelta(days=1) == day:
+            ranges[-1] = (ranges[-1][0], dt)
+        else:
+            ranges.append((dt, dt))
+    return ranges
+
+
+def landing_run_requests(versions: dict[str, str], requested: dict[str, str]) -> list[RunRequest]:
+    """One run for each range of consecutive export dates that are new or changed since they
+    were last requested: each run is one dbt build, however many dates it loads."""
+    changed = [dt for dt, version in versions.items() if requested.get(dt) != version]
+    requests = []
+    for first, last in consecutive_ranges(changed):
+        days = [dt for dt in sorted(changed) if first <= dt <= last]
+        digest = hashlib.sha256(repr([(dt, versions[dt]) for dt in days]).encode()).hexdigest()
+        requests.append(
+            RunRequest(
+                run_key=f"{first}..{last}@{digest[:16]}",
+                tags=partition_range_tags(first, last),
+            )
+        )
+    return requests
+
+
 def build_landing_sensor(
-    ingest_job: JobDefinition, partitions: PartitionsDefinition
+    update_job: JobDefinition, partitions: PartitionsDefinition
 ) -> SensorDefinition:
     @sensor(
-        job=ingest_job,
+        job=update_job,
         minimum_interval_seconds=60,
         default_status=DefaultSensorStatus.STOPPED,
-        description="Requests an ingestion run for each new or changed dt= partition.",
+        description=(
+            "Requests one run for each range of consecutive dt= partitions that are new or "
+            "changed (a re-export) since the sensor last requested them."
+        ),
     )
     def landing_partition_sensor(context: SensorEvaluationContext, landing: LandingZone):
         for source in SOURCES:
@@ -64,31 +97,23 @@ def build_landing_sensor(
         versions = landing_partition_versions(landing.path, partitions)
         if not versions:
             return SkipReason(f"no dt= partitions under {landing.path}")
-        # The run key makes Dagster request each partition version once, however often this runs.
-        return [
-            RunRequest(run_key=f"{dt}@{version}", partition_key=dt)
-            for dt, version in sorted(versions.items())
-        ]
+        # The cursor holds the version of each date last requested, so a date is requested
+        # again only when its files change; the run key guards against a repeated tick.
+        requested = json.loads(context.cursor) if context.cursor else {}
+        requests = landing_run_requests(versions, requested)
+        if not requests:
+            return SkipReason("no new or changed dt= partitions")
+        return SensorResult(run_requests=requests, cursor=json.dumps({**requested, **versions}))
 
     return landing_partition_sensor
 
 
-def build_daily_schedule(ingest_job: JobDefinition) -> ScheduleDefinition:
+def build_daily_schedule(update_job: JobDefinition) -> ScheduleDefinition:
     return build_schedule_from_partitioned_job(
-        ingest_job,
+        update_job,
         hour_of_day=1,
-        description="Each day at 01:00 Asia/Shanghai, load the previous day's export partition.",
+        description=(
+            "Each day at 01:00 Asia/Shanghai, load the previous day's export partition, build "
+            "and publish (one run of update_warehouse)."
+        ),
     )
-
-
-def build_after_ingest_sensor(ingest_job: JobDefinition, build_job: JobDefinition):
-    @run_status_sensor(
-        run_status=DagsterRunStatus.SUCCESS,
-        monitored_jobs=[ingest_job],
-        request_job=build_job,
-        description="After each successful ingestion run, rebuild the marts and publish them.",
-    )
-    def build_after_ingest(context: RunStatusSensorContext) -> RunRequest:
-        return RunRequest(run_key=f"after-{context.dagster_run.run_id}")
-
-    return build_after_ingest

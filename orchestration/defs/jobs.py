@@ -1,6 +1,12 @@
-"""The two jobs: ingest a window of export dates (then its partitioned dbt models), and build
-the rest of the warehouse and publish it. Both run their steps in one process: DuckDB has one
-writer, so step processes would only add start-up time."""
+"""The one job: for a window of export dates, ingest the landing partitions, run one `dbt build`
+(incremental models updated with the window, every other model rebuilt from them, every dbt
+test), then publish the marts. Its steps run in one process: DuckDB has one writer, so step
+processes would only add start-up time.
+
+There is no separate "rebuild the marts and publish" job. A run over export dates whose landing
+files are unchanged skips their ingestion (fingerprints) and is exactly that rebuild; with
+`full_refresh` it is the periodic reset from raw.
+"""
 
 from __future__ import annotations
 
@@ -8,35 +14,21 @@ from collections.abc import Sequence
 
 from dagster import AssetsDefinition, AssetSelection, define_asset_job, in_process_executor
 
-INGEST_JOB = "ingest_landing"
-BUILD_JOB = "build_warehouse"
+UPDATE_JOB = "update_warehouse"
 
 
-def _assets_with_their_checks(assets: Sequence[AssetsDefinition]) -> AssetSelection:
-    """The assets and exactly their own checks: dbt source tests are checks on the ingestion
-    assets that run inside `dbt build`, so each job selects the checks of its own definitions."""
-    return AssetSelection.assets(*assets).without_checks() | AssetSelection.checks(
-        *(key for a in assets for key in a.check_keys)
-    )
-
-
-def build_ingest_job(partitioned_assets: Sequence[AssetsDefinition]):
+def build_update_job(assets: Sequence[AssetsDefinition]):
+    """The assets (ingestion, dbt, published) with all their checks, the dbt source tests
+    included: those are checks on the ingestion assets that `dbt build` evaluates."""
     return define_asset_job(
-        INGEST_JOB,
-        selection=_assets_with_their_checks(partitioned_assets),
+        UPDATE_JOB,
+        selection=AssetSelection.assets(*assets),
         description=(
-            "Load export-date partitions of the six landing sources into raw, then update the "
-            "staging views and incremental dbt models for those dates."
+            "For a window of export dates: load the six landing sources into raw (a blocking "
+            "reject-ratio check stops the run before dbt), then one dbt build (the incremental "
+            "models updated with those dates, every other model rebuilt from them, every dbt "
+            "test), then publish the marts for BI. A run over unchanged dates with config "
+            "`ops: {warehouse_dbt: {config: {full_refresh: true}}}` rebuilds everything from raw."
         ),
-        executor_def=in_process_executor,
-    )
-
-
-def build_build_job(dbt_assets: AssetsDefinition, published: AssetsDefinition):
-    return define_asset_job(
-        BUILD_JOB,
-        selection=AssetSelection.assets(dbt_assets, published).without_checks()
-        | AssetSelection.checks(*dbt_assets.check_keys),
-        description="dbt build (staging, intermediate, marts, every dbt test), then publish.",
         executor_def=in_process_executor,
     )

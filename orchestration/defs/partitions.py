@@ -8,6 +8,15 @@ from dagster import AssetExecutionContext, DailyPartitionsDefinition
 
 from orchestration.landing.contract import REPORTING_TIME_ZONE
 
+# Dagster's tags for one run over a range of partitions (a single-run backfill).
+PARTITION_RANGE_START_TAG = "dagster/asset_partition_range_start"
+PARTITION_RANGE_END_TAG = "dagster/asset_partition_range_end"
+
+
+def partition_range_tags(first: str, last: str) -> dict[str, str]:
+    """The tags that make one run of a partitioned job cover the export dates first..last."""
+    return {PARTITION_RANGE_START_TAG: first, PARTITION_RANGE_END_TAG: last}
+
 
 def export_date_partitions(first_export_date: date) -> DailyPartitionsDefinition:
     """Daily partitions from the first export date to yesterday: today's export is not complete

@@ -3,7 +3,15 @@
 from collections.abc import Sequence
 from pathlib import Path
 
-from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, asset
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    BackfillPolicy,
+    MaterializeResult,
+    PartitionsDefinition,
+    asset,
+)
 from dagster_duckdb import DuckDBResource
 
 from orchestration.defs.dbt.project import dbt_project
@@ -12,6 +20,8 @@ from orchestration.settings import WAREHOUSE_POOL
 from orchestration.warehouse.publish import PUBLISHED_SCHEMA, publish_marts
 from orchestration.warehouse.spark_marts import publish_spark_marts
 
+PUBLISHED_KEY = AssetKey(["published", "marts"])
+
 
 def mart_keys(dbt_assets: Sequence[AssetsDefinition]) -> list[AssetKey]:
     """Every dbt model in the marts schema, from the dbt assets (so from the manifest)."""
@@ -19,16 +29,25 @@ def mart_keys(dbt_assets: Sequence[AssetsDefinition]) -> list[AssetKey]:
     return sorted(keys, key=lambda key: key.to_user_string())
 
 
-def build_published_asset(marts: list[AssetKey]) -> AssetsDefinition:
+def build_published_asset(
+    marts: list[AssetKey], partitions: PartitionsDefinition
+) -> AssetsDefinition:
+    """Partitioned like the dbt assets it copies, so it is the last step of the same run."""
     mart_names = [key.path[-1] for key in marts]
 
     @asset(
-        key=["published", "marts"],
+        key=PUBLISHED_KEY,
         deps=marts,
+        partitions_def=partitions,
+        backfill_policy=BackfillPolicy.single_run(),
         pool=WAREHOUSE_POOL,
         group_name="published",
         kinds={"duckdb"},
-        description="A read-only copy of the marts schema for BI users (no raw or personal data).",
+        description=(
+            "A read-only copy of the marts schema for BI users (no raw or personal data). "
+            "Partitioned by export date: a partition is materialised when the copy is published "
+            "by the run that loaded that export date; each copy holds every date loaded so far."
+        ),
     )
     def published_marts(
         context: AssetExecutionContext, warehouse: DuckDBResource, published: PublishedMarts

@@ -36,26 +36,28 @@ def test_data_from_1997_loads_and_a_far_future_folder_is_named(
         ("1997-01-01", 100), ("1997-01-02", 100),
     ]  # fmt: skip
 
-    # The run is in the Dagster instance the UI reads, with the partitions it materialised.
+    # The run is in the Dagster instance the UI reads, with the partitions it materialised:
+    # one run of the one job, with one dbt step, for the window of export dates.
     with DagsterInstance.from_config(str(isolated_dagster_home)) as instance:
-        runs = instance.get_run_records()
-        assert {r.dagster_run.job_name for r in runs} >= {"ingest_landing", "build_warehouse"}
-        assert all(r.dagster_run.status == DagsterRunStatus.SUCCESS for r in runs[:2])
-        materialized = instance.get_materialized_partitions(AssetKey(["raw", "orders"]))
-        # Every check a run planned was evaluated in it: none shows as skipped in the UI (the
-        # source tests run with the ingestion that loaded what they test).
-        for record in runs[:2]:
-            planned, evaluated = set(), set()
-            for entry in instance.all_logs(record.dagster_run.run_id):
-                event = entry.dagster_event
-                if event is None:
-                    continue
-                if event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION_PLANNED:
-                    planned.add(event.event_specific_data.asset_check_key)
-                if event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
-                    evaluated.add(event.event_specific_data.asset_check_key)
-            assert planned and planned == evaluated, planned - evaluated
-    assert {"1997-01-01", "1997-01-02"} <= materialized
+        [record] = instance.get_run_records(limit=1)
+        assert record.dagster_run.job_name == "update_warehouse"
+        assert record.dagster_run.status == DagsterRunStatus.SUCCESS
+        steps = [s.step_key for s in instance.get_run_step_stats(record.dagster_run.run_id)]
+        assert steps.count("warehouse_dbt") == 1 and "published__marts" in steps
+        for key in (["raw", "orders"], ["marts", "gmv_daily"], ["published", "marts"]):
+            materialized = instance.get_materialized_partitions(AssetKey(key))
+            assert {"1997-01-01", "1997-01-02"} <= materialized, key
+        # Every check the run planned was evaluated in it: none shows as skipped in the UI.
+        planned, evaluated = set(), set()
+        for entry in instance.all_logs(record.dagster_run.run_id):
+            event = entry.dagster_event
+            if event is None:
+                continue
+            if event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION_PLANNED:
+                planned.add(event.event_specific_data.asset_check_key)
+            if event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
+                evaluated.add(event.event_specific_data.asset_check_key)
+        assert planned and planned == evaluated, planned - evaluated
 
     # The periodic reset rebuilds every model from raw, even though nothing changed: same marts.
     marts = "select day::varchar, gmv, orders from marts.gmv_daily order by day"
@@ -79,6 +81,9 @@ def test_a_failed_blocking_check_stops_the_run_and_names_the_partition(tmp_path:
     assert "raw/orders:reject_ratio_within_threshold" in line
     assert "'2021-06-14': 0.6667" in line
     assert not Settings(warehouse_path=warehouse).published_path.exists()
+    # The blocking check stopped the run before its dbt step: dbt built nothing.
+    built = "select count(*) from information_schema.tables where table_schema <> 'raw'"
+    assert query(warehouse, built) == [(0,)]
 
 
 def test_a_day_with_enormous_amounts_among_ordinary_orders_still_publishes(tmp_path: Path) -> None:

@@ -47,12 +47,9 @@ def test_dbt_tests_are_asset_checks_including_source_tests(defs, dbt_manifest: P
     manifest = json.loads(dbt_manifest.read_text())
     tests = [n for n in manifest["nodes"].values() if n["resource_type"] == "test"]
     checks = {key.name for key in defs.resolve_asset_graph().asset_check_keys}
-    # A singular test that reads models of both builds (the partitioned one after ingestion and
-    # the unpartitioned one) belongs to neither Dagster asset definition, so it is no asset
-    # check; dbt runs it in the second build (indirect_selection: buildable), where a failure
-    # fails the build and the run.
-    across_builds = {"dimensions_add_up_to_the_facts"}
-    assert {t["name"] for t in tests} - checks == across_builds
+    # Every dbt test, the singular ones that read several models included: all the models are
+    # in one asset definition, so each test is a check of the asset it is attached to.
+    assert {t["name"] for t in tests} <= checks
     source_checks = [
         k
         for k in defs.resolve_asset_graph().asset_check_keys
@@ -78,8 +75,8 @@ def test_dagster_yaml_limits_the_pool_to_one(tmp_path: Path) -> None:
 
 
 def test_daily_schedule_targets_the_previous_export_date(defs) -> None:
-    schedule = defs.resolve_schedule_def("ingest_landing_schedule")
-    assert schedule.job_name == "ingest_landing"
+    schedule = defs.resolve_schedule_def("update_warehouse_schedule")
+    assert schedule.job_name == "update_warehouse"
     assert schedule.execution_timezone == "Asia/Shanghai"
 
 
@@ -88,20 +85,83 @@ def test_definitions_validate_with_the_dagster_cli(dbt_manifest: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_incremental_models_run_per_export_date_and_marts_follow(defs) -> None:
+def test_one_job_runs_ingestion_one_dbt_build_and_the_publish(defs) -> None:
+    """Every asset is partitioned by export date, and one job over a window of dates runs the
+    ingestion steps, one dbt step (every model, seed and test) and the publish, in that order."""
     graph = defs.resolve_asset_graph()
-    partitioned = {
-        k.to_user_string() for k in graph.get_all_asset_keys() if graph.get(k).is_partitioned
+    keys = graph.get_all_asset_keys()
+    assert all(graph.get(k).partitions_def == graph.get(AssetKey(["raw", "orders"])).partitions_def
+               for k in keys if graph.get(k).is_materializable)  # fmt: skip
+    jobs = [job.name for job in defs.resolve_all_job_defs() if not job.name.startswith("__")]
+    assert jobs == ["update_warehouse"]
+    job = defs.resolve_job_def("update_warehouse")
+    assert {node.name for node in job.graph.node_defs} == {
+        *(f"raw__{source}" for source in SOURCES), "warehouse_dbt", "published__marts",
+    }  # fmt: skip
+    dbt = defs.resolve_assets_def(AssetKey(["marts", "gmv_daily"]))
+    assert dbt.node_def.name == "warehouse_dbt"
+    assert {k for k in keys if k.path[0] not in ("raw", "published")} == set(dbt.keys)
+    assert dbt.backfill_policy.max_partitions_per_run is None  # a window is one run
+    assert job.asset_layer.selected_asset_keys == {
+        k for k in keys if graph.get(k).is_materializable
     }
-    assert {
-        "intermediate/int_orders_latest",
-        "intermediate/int_livestream_sessions",
-        "marts/fct_enforcement_actions",
-        "staging/stg_platform__orders",
-    } <= partitioned
-    assert "marts/festival_gmv" not in partitioned
-    assert defs.resolve_sensor_def("build_after_ingest").job_name == "build_warehouse"
-    assert defs.resolve_sensor_def("landing_partition_sensor").job_name == "ingest_landing"
+    # Upstream of the dbt step: every ingestion asset; downstream: the published copy.
+    published = graph.get(AssetKey(["published", "marts"]))
+    assert AssetKey(["marts", "gmv_daily"]) in published.parent_keys
+    description = graph.get(AssetKey(["intermediate", "int_orders_latest"])).description
+    assert "updated with that export date" in description
+    assert "rebuilt in full" in graph.get(AssetKey(["marts", "gmv_daily"])).description
+
+
+def test_schedule_and_landing_sensor_request_the_one_job(defs) -> None:
+    assert defs.resolve_sensor_def("landing_partition_sensor").job_name == "update_warehouse"
+    assert defs.resolve_schedule_def("update_warehouse_schedule").job_name == "update_warehouse"
+    assert [sensor.name for sensor in defs.sensors] == ["landing_partition_sensor"]
+
+
+def test_landing_sensor_requests_one_run_per_range_of_new_or_changed_dates(
+    defs, tmp_path: Path
+) -> None:
+    """New dates come as one run per range of consecutive dates (each run is one dbt build); a
+    date is requested again only when its files change."""
+    from dagster import build_sensor_context
+
+    from orchestration.defs.resources import LandingZone
+
+    landing = tmp_path / "landing"
+    for dt in ("2021-06-01", "2021-06-02", "2021-06-04"):
+        (landing / "orders" / f"dt={dt}").mkdir(parents=True)
+        (landing / "orders" / f"dt={dt}" / "orders.csv").write_text("order_id\n1\n")
+    sensor = defs.resolve_sensor_def("landing_partition_sensor")
+
+    def tick(cursor: str | None):
+        with DagsterInstance.ephemeral() as instance:
+            context = build_sensor_context(
+                instance=instance,
+                cursor=cursor,
+                resources={"landing": LandingZone(root=str(landing))},
+            )
+            return sensor.evaluate_tick(context)
+
+    def ranges(data) -> list[tuple[str, str]]:
+        return [
+            (
+                r.tags["dagster/asset_partition_range_start"],
+                r.tags["dagster/asset_partition_range_end"],
+            )
+            for r in data.run_requests
+        ]
+
+    first = tick(None)
+    assert ranges(first) == [("2021-06-01", "2021-06-02"), ("2021-06-04", "2021-06-04")]
+    assert all(r.job_name in (None, "update_warehouse") for r in first.run_requests)
+    assert ranges(tick(first.cursor)) == []
+    (landing / "orders" / "dt=2021-06-02" / "orders.csv").write_text("order_id\n1\n2\n")
+    (landing / "orders" / "dt=2021-06-05").mkdir()
+    (landing / "orders" / "dt=2021-06-05" / "orders.csv").write_text("order_id\n3\n")
+    assert ranges(tick(first.cursor)) == [
+        ("2021-06-02", "2021-06-02"), ("2021-06-05", "2021-06-05"),
+    ]  # fmt: skip
 
 
 def test_dbt_vars_stay_the_same_from_run_to_run() -> None:
@@ -129,7 +189,7 @@ def test_daily_schedule_requests_yesterdays_partition(defs) -> None:
 
     from dagster import build_schedule_context
 
-    schedule = defs.resolve_schedule_def("ingest_landing_schedule")
+    schedule = defs.resolve_schedule_def("update_warehouse_schedule")
     tick = datetime(2021, 6, 16, 1, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
     with DagsterInstance.ephemeral() as instance:
         context = build_schedule_context(instance=instance, scheduled_execution_time=tick)
@@ -157,7 +217,7 @@ def test_importing_the_code_location_reads_no_manifest() -> None:
 
 def test_the_first_export_date_is_a_setting(dbt_manifest: Path, tmp_path: Path) -> None:
     settings = Settings(warehouse_path=tmp_path / "w.duckdb", first_export_date=date(1997, 1, 1))
-    job = build_definitions(settings).resolve_job_def("ingest_landing")
+    job = build_definitions(settings).resolve_job_def("update_warehouse")
     assert job.partitions_def.get_first_partition_key() == "1997-01-01"
 
 

@@ -7,7 +7,7 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from dagster import AssetKey, build_sensor_context, materialize
+from dagster import AssetKey, SkipReason, build_sensor_context, materialize
 from dagster_duckdb import DuckDBResource
 from helpers import VALID_ORDER, query, write_csv
 
@@ -17,7 +17,7 @@ from orchestration.defs.ingestion import (
     ROW_COUNT_CHECK,
     build_ingestion_assets,
 )
-from orchestration.defs.jobs import build_ingest_job
+from orchestration.defs.jobs import build_update_job
 from orchestration.defs.partitions import export_date_partitions
 from orchestration.defs.resources import LandingZone, RawLake
 from orchestration.landing.lake import source_partition_dir
@@ -26,7 +26,7 @@ FIRST = date(2021, 6, 1)
 PARTITIONS = export_date_partitions(date(2019, 1, 1))
 INGESTION = build_ingestion_assets(PARTITIONS)
 ORDERS = next(a for a in INGESTION if a.key == AssetKey(["raw", "orders"]))
-landing_partition_sensor = build_landing_sensor(build_ingest_job(INGESTION), PARTITIONS)
+landing_partition_sensor = build_landing_sensor(build_update_job(INGESTION), PARTITIONS)
 
 
 def order_of(dt: date) -> dict[str, str]:
@@ -89,21 +89,36 @@ def test_sensor_requests_each_partition_version_once(tmp_path: Path) -> None:
     write_orders(landing, FIRST, count=1)
     write_orders(landing, FIRST + timedelta(days=1), count=1)
     (landing / "orders" / "dt=not-a-date").mkdir()
-    context = build_sensor_context(resources={"landing": LandingZone(root=str(landing))})
-    first = landing_partition_sensor(context)
-    assert [r.partition_key for r in first] == ["2021-06-01", "2021-06-02"]
-    again = landing_partition_sensor(context)
-    assert [r.run_key for r in again] == [r.run_key for r in first]
-    # A corrected re-export of 06-02 is a new version: a new run key for that date only.
+
+    def tick(cursor: str | None):
+        resources = {"landing": LandingZone(root=str(landing))}
+        return landing_partition_sensor(build_sensor_context(resources=resources, cursor=cursor))
+
+    def ranges(result) -> list[tuple[str, str]]:
+        return [
+            (
+                r.tags["dagster/asset_partition_range_start"],
+                r.tags["dagster/asset_partition_range_end"],
+            )
+            for r in result.run_requests
+        ]
+
+    first = tick(None)
+    assert ranges(first) == [("2021-06-01", "2021-06-02")]  # consecutive dates: one run
+    assert isinstance(tick(first.cursor), SkipReason)
+    # A corrected re-export of 06-02 is a new version: a run for that date only.
     later = time.time() + 5
     os.utime(landing / "orders" / "dt=2021-06-02" / "orders.csv", (later, later))
-    changed = landing_partition_sensor(context)
-    assert changed[0].run_key == first[0].run_key
-    assert changed[1].run_key != first[1].run_key
-    # A re-export that only removes a file is a new version too.
+    changed = tick(first.cursor)
+    assert ranges(changed) == [("2021-06-02", "2021-06-02")]
+    # A re-export that adds a file is a new version, and one that only removes it again too.
     write_orders(landing, FIRST, count=1)
     (landing / "orders" / "dt=2021-06-01" / "extra.csv").write_text("order_id\n")
-    with_extra = landing_partition_sensor(context)
+    with_extra = tick(changed.cursor)
     (landing / "orders" / "dt=2021-06-01" / "extra.csv").unlink()
-    removed = landing_partition_sensor(context)
-    assert len({first[0].run_key, with_extra[0].run_key, removed[0].run_key}) == 3
+    removed = tick(with_extra.cursor)
+    assert ranges(with_extra) == ranges(removed) == [("2021-06-01", "2021-06-01")]
+    keys = [
+        r.run_key for result in (first, changed, with_extra, removed) for r in result.run_requests
+    ]
+    assert len(set(keys)) == 4

@@ -1,8 +1,10 @@
 """The dbt assets, built by a factory when the definitions load (never at import): the manifest
 must exist by then (`prepare_dbt_manifest`).
 
-Staging views and the incremental models carry the dbt tag `partitioned` and run per export-date
-window, right after ingestion; everything else is rebuilt from them, unpartitioned.
+Every dbt model, seed and test is in one `@dbt_assets` definition, partitioned by export date
+like the ingestion assets, so a run over a window of export dates is one `dbt build`. The window
+reaches the incremental models in the environment (`export_window_env`): they update the keys
+the window touches. Everything else is rebuilt in full from that state in the same invocation.
 """
 
 import json
@@ -30,7 +32,8 @@ from orchestration.defs.partitions import export_dates_of
 from orchestration.defs.progress import is_milestone, progress_log
 from orchestration.settings import WAREHOUSE_POOL, Settings
 
-PARTITIONED_SELECTION = "tag:partitioned"
+# The op (and step) that runs `dbt build`; its run config is `DbtBuildConfig`.
+DBT_ASSETS_NAME = "warehouse_dbt"
 EXPORT_WINDOW_ENV = ("LCW_EXPORT_DATE_FROM", "LCW_EXPORT_DATE_TO")
 
 
@@ -68,7 +71,7 @@ def with_progress(events: Iterator[Any], models: int) -> Iterator[Any]:
 
 
 class DbtBuildConfig(Config):
-    """Run config of both dbt asset definitions."""
+    """Run config of the dbt assets (op `warehouse_dbt`)."""
 
     full_refresh: bool = Field(
         default=False,
@@ -82,38 +85,27 @@ class DbtBuildConfig(Config):
         return [*build_args, "--full-refresh"] if self.full_refresh else build_args
 
 
-def build_dbt_assets(
-    settings: Settings, partitions: PartitionsDefinition
-) -> tuple[AssetsDefinition, AssetsDefinition]:
-    """(the partitioned dbt assets, the unpartitioned ones) for runs against `settings`."""
+def build_dbt_assets(settings: Settings, partitions: PartitionsDefinition) -> AssetsDefinition:
+    """Every dbt model, seed and test, partitioned by export date, for runs against `settings`."""
     build_args = dbt_build_args(settings)
-    # Both share the manifest, the translator and the pool that serialises warehouse writers.
-    shared: dict[str, Any] = {
-        "manifest": dbt_project.manifest_path,
-        "project": dbt_project,
-        "dagster_dbt_translator": warehouse_translator(),
-        "pool": WAREHOUSE_POOL,
-    }
 
     @dbt_assets(
-        **shared,
-        select=PARTITIONED_SELECTION,
+        manifest=dbt_project.manifest_path,
+        project=dbt_project,
+        dagster_dbt_translator=warehouse_translator(),
         partitions_def=partitions,
+        # A window of export dates is one run and one `dbt build`, however many dates it holds.
         backfill_policy=BackfillPolicy.single_run(),
-        name="warehouse_dbt_partitioned",
+        pool=WAREHOUSE_POOL,
+        name=DBT_ASSETS_NAME,
     )
-    def partitioned(
+    def warehouse_dbt(
         context: AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
     ) -> Iterator[Any]:
+        """One `dbt build` for the run's window of export dates: the incremental models update
+        the keys the window touches, every other model is rebuilt from them, every test runs."""
         with export_window_env(export_dates_of(context)):
             invocation = dbt.cli(config.args(build_args), context=context)
         yield from with_progress(invocation.stream(), len(context.selected_asset_keys))
 
-    @dbt_assets(**shared, exclude=PARTITIONED_SELECTION, name="warehouse_dbt")
-    def unpartitioned(
-        context: AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
-    ) -> Iterator[Any]:
-        invocation = dbt.cli(config.args(build_args), context=context)
-        yield from with_progress(invocation.stream(), len(context.selected_asset_keys))
-
-    return partitioned, unpartitioned
+    return warehouse_dbt

@@ -1,0 +1,37 @@
+"""How `lcw run` names the stage of its one job that failed, and how the landing sensor groups
+the dates it requests (pure helpers)."""
+
+from __future__ import annotations
+
+from orchestration.cli.runner import failure_reason, stage_of
+from orchestration.defs.automation import consecutive_ranges, landing_run_requests
+
+
+def test_each_step_of_the_one_job_has_its_stage() -> None:
+    assert stage_of("raw__orders", "published__marts") == "ingestion"
+    assert stage_of("warehouse_dbt", "published__marts") == "dbt build"
+    assert stage_of("published__marts", "published__marts") == "publishing"
+
+
+def test_the_reason_names_failed_checks_before_the_step_error() -> None:
+    step = "step warehouse_dbt failed: dbt exited with 1"
+    assert failure_reason("dbt build", ["marts/gmv_daily:unique_day"], step) == (
+        "dbt tests failed: marts/gmv_daily:unique_day"
+    )
+    assert failure_reason(
+        "ingestion", ["raw/orders:reject_ratio_within_threshold (x=1)"], step
+    ) == ("checks failed: raw/orders:reject_ratio_within_threshold (x=1)")
+    assert failure_reason("publishing", [], step) == step
+
+
+def test_new_dates_are_requested_as_ranges_of_consecutive_days() -> None:
+    assert consecutive_ranges(["2021-06-04", "2021-06-01", "2021-06-02", "2021-07-01"]) == [
+        ("2021-06-01", "2021-06-02"), ("2021-06-04", "2021-06-04"), ("2021-07-01", "2021-07-01"),
+    ]  # fmt: skip
+    assert consecutive_ranges(["2020-12-31", "2021-01-01"]) == [("2020-12-31", "2021-01-01")]
+    versions = {"2021-06-01": "a", "2021-06-02": "b", "2021-06-03": "c"}
+    # Only the date whose version changed since it was requested; the key names its version.
+    [request] = landing_run_requests(versions, {**versions, "2021-06-02": "old"})
+    assert request.tags["dagster/asset_partition_range_start"] == "2021-06-02"
+    assert request.tags["dagster/asset_partition_range_end"] == "2021-06-02"
+    assert landing_run_requests(versions, versions) == []
