@@ -237,7 +237,6 @@
         'unique_key': unique_key,
         'incremental_strategy': keyed_incremental_strategy(),
         'on_schema_change': 'fail',
-        'tags': ['partitioned'],
         'pre_hook': pre_hook,
         'post_hook': post_hook,
     }) }}

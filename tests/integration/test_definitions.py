@@ -110,7 +110,7 @@ def test_one_job_runs_ingestion_one_dbt_build_and_the_publish(defs) -> None:
     assert AssetKey(["marts", "gmv_daily"]) in published.parent_keys
     description = graph.get(AssetKey(["intermediate", "int_orders_latest"])).description
     assert "updated with that export date" in description
-    assert "rebuilt in full" in graph.get(AssetKey(["marts", "gmv_daily"])).description
+    assert "rebuilt in full" in graph.get(AssetKey(["marts", "festival_gmv"])).description
 
 
 def test_schedule_and_landing_sensor_request_the_one_job(defs) -> None:

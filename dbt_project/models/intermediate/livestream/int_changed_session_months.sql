@@ -2,7 +2,7 @@
 -- of the sessions in int_changed_sessions, as they were before the run and as they are now.
 -- Empty after a full build.
 -- Tagged `bookkeeping`: not a business model, so the lower-bound script leaves it out.
-{{ config(tags=['partitioned', 'bookkeeping']) }}
+{{ config(tags=['bookkeeping']) }}
 
 select {{ period_start('month', 'session_date') }} as month_start, streamer_id
 from {{ rows_before(ref('fct_livestream_sessions')) }}

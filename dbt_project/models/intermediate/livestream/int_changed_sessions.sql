@@ -3,7 +3,7 @@
 -- after the change). fct_livestream_sessions and gmv_decomposition_monthly recompute them.
 -- Empty after a full build.
 -- Tagged `bookkeeping`: not a business model, so the lower-bound script leaves it out.
-{{ config(tags=['partitioned', 'bookkeeping']) }}
+{{ config(tags=['bookkeeping']) }}
 
 {%- set touched_sessions -%}
     slice.session_id in (select session_id from {{ touched_keys_of(ref('int_livestream_sessions')) }})

@@ -4,7 +4,7 @@
 -- fan tier comes from its last streamer snapshot). The monthly marts recompute these months (and the months whose prior-month
 -- or prior-year figures they are). Empty after a full build.
 -- Tagged `bookkeeping`: not a business model, so the lower-bound script leaves it out.
-{{ config(tags=['partitioned', 'bookkeeping']) }}
+{{ config(tags=['bookkeeping']) }}
 
 {%- set touched_sessions -%}
     slice.session_id in (select session_id from {{ touched_keys_of(ref('int_livestream_sessions')) }})

@@ -4,7 +4,7 @@
 -- rows that really changed count (macros/changed_rows.sql), so a late refund restates its paid
 -- day and its recorded day, not every day of the buyer's history. Empty after a full build.
 -- Tagged `bookkeeping`: not a business model, so the lower-bound script leaves it out.
-{{ config(tags=['partitioned', 'bookkeeping']) }}
+{{ config(tags=['bookkeeping']) }}
 
 {%- set touched_buyers = 'slice.buyer_id in (select buyer_id from ' ~ ref('int_touched_buyers') ~ ')' %}
 {%- set touched_orders -%}

@@ -3,7 +3,7 @@
 -- (earlier_end <= later_end). trust_card_impact recomputes the enablements whose windows these
 -- reach. All NULL after a full build, or when no order moved.
 -- Tagged `bookkeeping`: not a business model, so the lower-bound script leaves it out.
-{{ config(tags=['partitioned', 'bookkeeping']) }}
+{{ config(tags=['bookkeeping']) }}
 
 {%- set touched_buyers = 'slice.buyer_id in (select buyer_id from ' ~ ref('int_touched_buyers') ~ ')' %}
 

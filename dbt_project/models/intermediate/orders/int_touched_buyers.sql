@@ -3,7 +3,7 @@
 -- followers whose follow events it touched (their orders' traffic domain may change). Empty on a
 -- full build, when every model is built in full anyway.
 -- Tagged `bookkeeping`: not a business model, so the lower-bound script leaves it out.
-{{ config(tags=['partitioned', 'bookkeeping']) }}
+{{ config(tags=['bookkeeping']) }}
 
 select touched.previous_buyer_id as buyer_id
 from {{ touched_keys_of(ref('int_orders_latest')) }} as touched

@@ -1,7 +1,7 @@
 -- The (scope, scope_id, month) rows of returning_buyers_monthly an incremental run recomputes:
 -- each touched scope-month and the 12 months after it (whose look-back window contains it).
 -- Empty after a full build. Tagged `bookkeeping`: the lower-bound script leaves it out.
-{{ config(tags=['partitioned', 'bookkeeping']) }}
+{{ config(tags=['bookkeeping']) }}
 
 with months_after as (
     {{ dbt.generate_series(13) }}

@@ -2,7 +2,7 @@
 -- recomputes: the months, quarters and years that contain a touched scope-month. Empty after a
 -- full build. Tagged `bookkeeping`: not a business model, so the lower-bound script leaves it out.
 {%- set grains = ['month', 'quarter', 'year'] %}
-{{ config(tags=['partitioned', 'bookkeeping']) }}
+{{ config(tags=['bookkeeping']) }}
 
 {% for grain in grains -%}
     select distinct

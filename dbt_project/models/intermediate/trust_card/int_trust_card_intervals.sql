@@ -1,7 +1,5 @@
 -- Intervals in which a shop held a 小店信任卡 right, from enable/disable events (the same state
 -- machine as follows): an enable while disabled opens an interval, a disable closes it.
-{{ config(tags=['partitioned']) }}
-
 {{ event_intervals(
     ref('stg_platform__trust_card_events'),
     partition_by=['shop_id', 'trust_right'],
