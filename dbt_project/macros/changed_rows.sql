@@ -36,18 +36,24 @@
 
 {#-
   The rows of `relation` that this run added, removed or changed: its slice before the run
-  (rows_before) against the same slice now (`slice_condition`, a condition on the columns of
-  `relation` as `slice`), compared on every column, or on `columns` only (a select list).
+  (rows_before) against the same slice now, compared on every column, or on `columns` only (a
+  select list). The slice is the rows whose `key` is in `touched` (default: the relation's own
+  <model>__touched table).
 -#}
-{% macro changed_rows(relation, slice_condition, columns='*') -%}
+{% macro changed_rows(relation, key, touched=none, columns='*') -%}
+    {%- set touched = touched if touched is not none else touched_keys_of(relation) -%}
+    {%- set slice -%}
+        select {{ columns }} from {{ relation }} as slice
+        where slice.{{ key }} in (select {{ key }} from {{ touched }})
+    {%- endset -%}
     (
         select {{ columns }} from {{ rows_before(relation) }}
         except
-        select {{ columns }} from {{ relation }} as slice where {{ slice_condition }}
+        {{ slice }}
     )
     union all
     (
-        select {{ columns }} from {{ relation }} as slice where {{ slice_condition }}
+        {{ slice }}
         except
         select {{ columns }} from {{ rows_before(relation) }}
     )

@@ -23,6 +23,19 @@ with window_snapshots as (
     where {{ in_export_window('exported_on') }}
 ),
 
+{% if is_incremental() %}
+    -- Stored from the window, and no snapshot there any more.
+    dropped as (  -- noqa: ST03
+        select stored.streamer_id
+        from {{ rows_before(this) }} as stored
+        left join window_snapshots
+            on stored.streamer_id = window_snapshots.streamer_id
+        where
+            {{ in_export_window('stored.exported_on') }}
+            and window_snapshots.streamer_id is null
+    ),
+{% endif %}
+
 candidates as (
     select * from window_snapshots
     {% if is_incremental() %}
@@ -33,15 +46,7 @@ candidates as (
         union all
         select {{ columns }}
         from {{ ref('stg_platform__streamers') }}
-        where streamer_id in (
-            select stored.streamer_id
-            from {{ rows_before(this) }} as stored
-            where {{ in_export_window('stored.exported_on') }}
-                and not exists (
-                    select 1 from window_snapshots
-                    where window_snapshots.streamer_id = stored.streamer_id
-                )
-        )
+        where streamer_id in (select dropped.streamer_id from dropped)
     {% endif %}
 ),
 

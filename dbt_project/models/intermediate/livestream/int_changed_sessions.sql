@@ -5,14 +5,10 @@
 -- Tagged `bookkeeping`: not a business model, so the lower-bound script leaves it out.
 {{ config(tags=['bookkeeping']) }}
 
-{%- set touched_sessions -%}
-    slice.session_id in (select session_id from {{ touched_keys_of(ref('int_livestream_sessions')) }})
-{%- endset %}
-{%- set touched_buyers = 'slice.buyer_id in (select buyer_id from ' ~ ref('int_touched_buyers') ~ ')' %}
 
 select changed.session_id
-from ({{ changed_rows(ref('int_livestream_sessions'), touched_sessions) }}) as changed
+from ({{ changed_rows(ref('int_livestream_sessions'), 'session_id') }}) as changed
 union
 select changed.session_id
-from ({{ changed_rows(ref('fct_orders'), touched_buyers) }}) as changed
+from ({{ changed_rows(ref('fct_orders'), 'buyer_id', ref('int_touched_buyers')) }}) as changed
 where changed.session_id is not null

@@ -6,19 +6,12 @@
 -- Tagged `bookkeeping`: not a business model, so the lower-bound script leaves it out.
 {{ config(tags=['bookkeeping']) }}
 
-{%- set touched_buyers = 'slice.buyer_id in (select buyer_id from ' ~ ref('int_touched_buyers') ~ ')' %}
-{%- set touched_orders -%}
-    slice.order_id in (select order_id from {{ touched_keys_of(ref('int_orders_latest')) }})
-{%- endset %}
-{%- set touched_refunds -%}
-    slice.order_id in (select order_id from {{ touched_keys_of(ref('int_order_refund_events')) }})
-{%- endset %}
 
 select paid_date as day
-from ({{ changed_rows(ref('fct_orders'), touched_buyers) }}) as changed
+from ({{ changed_rows(ref('fct_orders'), 'buyer_id', ref('int_touched_buyers')) }}) as changed
 union
 select created_date as day
-from ({{ changed_rows(ref('int_orders_latest'), touched_orders) }}) as changed
+from ({{ changed_rows(ref('int_orders_latest'), 'order_id') }}) as changed
 union
 select recorded_date as day
-from ({{ changed_rows(ref('int_order_refund_events'), touched_refunds) }}) as changed
+from ({{ changed_rows(ref('int_order_refund_events'), 'order_id') }}) as changed

@@ -5,12 +5,13 @@
 -- Tagged `bookkeeping`: not a business model, so the lower-bound script leaves it out.
 {{ config(tags=['bookkeeping']) }}
 
-{%- set touched_buyers = 'slice.buyer_id in (select buyer_id from ' ~ ref('int_touched_buyers') ~ ')' %}
-
 with moved as (
     select paid_at
     from ({{ changed_rows(
-        ref('fct_orders'), touched_buyers, columns='order_id, shop_id, buyer_id, paid_at'
+        ref('fct_orders'),
+        'buyer_id',
+        ref('int_touched_buyers'),
+        columns='order_id, shop_id, buyer_id, paid_at',
     ) }}) as changed
 ),
 
@@ -19,11 +20,11 @@ data_ends as (
         (select max(paid_at) from {{ ref('fct_orders') }}) as end_after,
         (
             select max(paid_at) from (
-                select orders.paid_at from {{ ref('fct_orders') }} as orders
-                where not exists (
-                    select 1 from {{ ref('int_touched_buyers') }} as touched
-                    where touched.buyer_id = orders.buyer_id
-                )
+                select orders.paid_at
+                from {{ ref('fct_orders') }} as orders
+                left join {{ ref('int_touched_buyers') }} as touched
+                    on orders.buyer_id = touched.buyer_id
+                where touched.buyer_id is null
                 union all
                 select paid_at from {{ rows_before(ref('fct_orders')) }}
             ) as unchanged_and_before

@@ -7,11 +7,12 @@
 {%- set windows = [30, 90, 180] %}
 {{ config(tags=['bookkeeping']) }}
 
-{%- set touched_buyers = 'slice.buyer_id in (select buyer_id from ' ~ ref('int_touched_buyers') ~ ')' %}
 
 with changed_pairs as (
     select distinct changed.scope, changed.scope_id, changed.buyer_id
-    from ({{ changed_rows(ref('int_orders_by_scope'), touched_buyers) }}) as changed
+    from (
+        {{ changed_rows(ref('int_orders_by_scope'), 'buyer_id', ref('int_touched_buyers')) }}
+    ) as changed
 ),
 
 pair_cohorts as (
@@ -43,16 +44,16 @@ reopened_or_closed as (
     select distinct firsts.scope, firsts.scope_id, firsts.month_start as cohort_month
     from {{ ref('int_orders_by_scope') }} as firsts
     cross join bounds
-    where firsts.scope_order_seq = 1
+    where
+        firsts.scope_order_seq = 1
         and (
-        {%- for days in windows %}
-            (
-                {{ dbt.dateadd('day', days, dbt.last_day('firsts.month_start', 'month')) }}
-                    > bounds.earlier_end
-                and {{ dbt.dateadd('day', days, dbt.last_day('firsts.month_start', 'month')) }}
-                    <= bounds.later_end
-            ){{ " or" if not loop.last }}
-        {%- endfor %}
+            {%- for days in windows %}
+                {%- set closes = dbt.dateadd(
+                    'day', days, dbt.last_day('firsts.month_start', 'month')
+                ) %}
+                {{ "or " if not loop.first }}{{ closes }} > bounds.earlier_end
+                and {{ closes }} <= bounds.later_end
+            {%- endfor %}
         )
 )
 

@@ -6,7 +6,8 @@
 -- Tagged `bookkeeping`: not a business model, so the lower-bound script leaves it out.
 {{ config(tags=['bookkeeping']) }}
 
-{%- set touched_buyers = 'slice.buyer_id in (select buyer_id from ' ~ ref('int_touched_buyers') ~ ')' %}
 
 select distinct changed.scope, changed.scope_id, changed.month_start
-from ({{ changed_rows(ref('int_orders_by_scope'), touched_buyers) }}) as changed
+from (
+    {{ changed_rows(ref('int_orders_by_scope'), 'buyer_id', ref('int_touched_buyers')) }}
+) as changed

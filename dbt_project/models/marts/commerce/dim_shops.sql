@@ -5,11 +5,13 @@
 with shops as (
     select shop_id from {{ ref('fct_orders') }}
     union
-    select shop_id from {{ ref('int_streamers_latest') }} where shop_id is not null
+    select shop_id from {{ ref('int_streamers_latest') }}
+    where shop_id is not null
     union
     select shop_id from {{ ref('dim_shop_trust_rights') }}
     union
-    select target_id from {{ ref('fct_enforcement_actions') }} where target_type = 'shop'
+    select target_id from {{ ref('fct_enforcement_actions') }}
+    where target_type = 'shop'
 ),
 
 streamers as (

@@ -7,7 +7,8 @@ with streamers as (
     union
     select streamer_id from {{ ref('fct_livestream_sessions') }}
     union
-    select streamer_id from {{ ref('fct_orders') }} where streamer_id is not null
+    select streamer_id from {{ ref('fct_orders') }}
+    where streamer_id is not null
 ),
 
 sessions as (
@@ -25,7 +26,8 @@ orders as (
 ),
 
 unknown_tier as (
-    select fan_tier_order from {{ ref('dim_fan_tiers') }} where fan_tier = 'unknown'
+    select fan_tier_order from {{ ref('dim_fan_tiers') }}
+    where fan_tier = 'unknown'
 )
 
 select

@@ -35,8 +35,10 @@ measured as (
         festivals.name_zh,
         festivals.start_date,
         festivals.end_date,
-        cast({{ dbt.datediff('festivals.start_date', 'festivals.end_date', 'day') }} + 1
-            as {{ dbt.type_bigint() }}) as festival_days,
+        cast(
+            {{ dbt.datediff('festivals.start_date', 'festivals.end_date', 'day') }} + 1
+            as {{ dbt.type_bigint() }}
+        ) as festival_days,
         {{ money('festival_days.gmv') }} as gmv,
         cast(festival_days.orders as {{ dbt.type_bigint() }}) as orders,
         coalesce(baseline_days.baseline_days, 0) as baseline_days,

@@ -23,8 +23,8 @@ with orders as (
 buyer_periods as (
     {%- for grain in grains %}
         select
-            '{{ grain }}' as period_grain,
-            orders.{{ grain }}_start as period_start,
+            '{{ grain }}' as period_grain,  -- noqa: LT02
+            orders.{{ grain }}_start as period_start,  -- noqa: LT02
             orders.scope,
             orders.scope_id,
             orders.buyer_id,

@@ -33,8 +33,8 @@ enablements as (
 
 -- The orders whose pair intervals can contain a window start of these enablements: paid from
 -- window_days before the earliest start (for the previous orders of a pair) to window_days
--- after the latest.
-order_reach as (
+-- after the latest. Read in incremental runs only.
+order_reach as (  -- noqa: ST03
     select
         {{ dbt.dateadd('day', -2 * window_days, 'min(enabled_at)') }} as reach_from,
         {{ dbt.dateadd('day', window_days, 'max(enabled_at)') }} as reach_to
