@@ -123,6 +123,17 @@ def first_failure(result: ExecuteInProcessResult) -> str:
     return "the run failed"
 
 
+def skipped_steps(result: ExecuteInProcessResult) -> list[str]:
+    """Dagster's message for each step a successful run skipped. A run succeeds even when a
+    step was skipped because an upstream output never came (e.g. a dbt event that dagster-dbt
+    could not read), but then that step did not run: for the build job, no publish."""
+    return [
+        " ".join((event.message or event.step_key or "a step was skipped").split())
+        for event in result.all_events
+        if event.event_type == DagsterEventType.STEP_SKIPPED
+    ]
+
+
 def failed_check_lines(evaluations: list[AssetCheckEvaluation]) -> list[str]:
     """One line per failed check: the asset, the check and its figures."""
     lines = []
@@ -336,6 +347,12 @@ def _run_jobs(
             reason = f"dbt tests failed: {failed}" if failed else first_failure(build)
             _log_failure(log, build)
             raise PipelineError(f"dbt build failed: {reason} (log: {log_path})")
+        skipped = skipped_steps(ingest) + skipped_steps(build)
+        if skipped:
+            raise PipelineError(
+                f"the run did not finish: {skipped[0]}; the published copy may be older than "
+                f"this run (log: {log_path})"
+            )
     return summary
 
 
