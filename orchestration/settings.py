@@ -69,6 +69,20 @@ def _check_size(name: str, value: str) -> str:
     return value.strip()
 
 
+def _check_lake_path(lake: Path) -> None:
+    """The spark engine writes the lake root into Spark SQL: string literals (the folders the
+    marts are exported to), backquoted paths (the raw views over the Parquet) and the
+    metastore's JDBC URL (dbt_project/macros/spark, profiles.yml). Refuse what would break
+    them, naming the setting, before anything runs."""
+    for character, name in (("'", "a quote"), ("`", "a backtick")):
+        if character in str(lake):
+            raise SettingsError(
+                f"the lake root {lake} (LCW_LAKE, lcw run --lake; default lake/ beside the "
+                f"warehouse) contains {name} ({character}), which the spark engine's SQL cannot "
+                "take; choose a path without one"
+            )
+
+
 @dataclass(frozen=True)
 class Settings:
     """Where a run reads and writes, and how DuckDB behaves while it does."""
@@ -103,6 +117,8 @@ class Settings:
                 f"the warehouse path {self.warehouse_path} contains a quote ('), which dbt's "
                 "DuckDB adapter cannot open; choose a path without one"
             )
+        if self.engine == "spark":
+            _check_lake_path(self.lake_directory)
         _check_size("LCW_DUCKDB_MEMORY_LIMIT", self.duckdb_memory_limit)
         _check_size("LCW_DUCKDB_MAX_SPILL", self.duckdb_max_temp_directory_size)
         if self.first_export_date < EARLIEST_SUPPORTED_EXPORT_DATE:

@@ -143,6 +143,17 @@ def failure_reason(stage: str, failed_checks: list[str], step_failure: str) -> s
     return step_failure
 
 
+def skipped_steps(result: ExecuteInProcessResult) -> list[str]:
+    """Dagster's message for each step a successful run skipped. A run succeeds even when a
+    step was skipped because an upstream output never came (e.g. a dbt event that dagster-dbt
+    could not read), but then that step did not run: e.g. no publish."""
+    return [
+        " ".join((event.message or event.step_key or "a step was skipped").split())
+        for event in result.all_events
+        if event.event_type == DagsterEventType.STEP_SKIPPED
+    ]
+
+
 def failed_check_lines(evaluations: list[AssetCheckEvaluation]) -> list[str]:
     """One line per failed check: the asset, the check and its figures."""
     lines = []
@@ -347,6 +358,12 @@ def _run_job(
             _log_failure(log, result)
             reason = failure_reason(stage, failed_by_stage.get(stage, []), step_failure)
             raise PipelineError(f"{stage} failed: {reason} (log: {log_path})")
+        skipped = skipped_steps(result)
+        if skipped:
+            raise PipelineError(
+                f"the run did not finish: {skipped[0]}; the published copy may be older than "
+                f"this run (log: {log_path})"
+            )
         summary.loads, summary.reject_reasons = load_counts(
             settings.warehouse_path, first_dt, last_dt
         )

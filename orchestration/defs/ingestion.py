@@ -33,7 +33,7 @@ from orchestration.landing.fingerprints import (
     previous_load,
     record_fingerprint,
 )
-from orchestration.landing.lake import export_partition, source_partition_dir
+from orchestration.landing.lake import export_partition, exported_fingerprint
 from orchestration.landing.loader import load_partition
 from orchestration.landing.raw_tables import LoadResult, trailing_average_loaded
 from orchestration.settings import WAREHOUSE_POOL
@@ -136,11 +136,13 @@ def build_ingestion_asset(source_name: str, partitions: PartitionsDefinition) ->
                 else:
                     unchanged += 1
                 # The spark engine reads raw from the lake: export what was loaded, and an
-                # unchanged partition the lake does not hold yet (e.g. the first spark run).
+                # unchanged partition whose copy in the lake came from other files: none yet
+                # (the first spark run), or older ones (a duckdb-engine run reloaded it since).
                 if lake.raw_path is not None and (
-                    not reused or not source_partition_dir(lake.raw_path, source_name, dt).exists()
+                    not reused
+                    or exported_fingerprint(lake.raw_path, source_name, dt) != fingerprint
                 ):
-                    export_partition(conn, lake.raw_path, source_name, dt)
+                    export_partition(conn, lake.raw_path, source_name, dt, fingerprint)
                 loads.append(result)
                 if (
                     baseline is not None

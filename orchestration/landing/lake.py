@@ -15,6 +15,12 @@ it, then renamed into place (Spark skips folders whose names start with `.`), so
 sees half a partition. The partition columns of rejected_rows and load_audit (source, dt) live
 in the folder names only, as Spark's partition discovery wants; the views over the lake give
 them back their DuckDB names (macro `register_lake_sources`).
+
+Each source partition folder also holds `_fingerprint`: the landing fingerprint (fingerprints.py)
+of the files `raw` held that partition from when it was exported. Ingestion compares it with
+what `raw` holds now, so a partition that a duckdb-engine run reloaded in between (the lake
+untouched) is exported again on the next spark-engine run instead of being read stale. Spark and
+`*.parquet` globs skip names that start with `_`.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from orchestration.landing.raw_tables import RAW_SCHEMA, raw_table
 from orchestration.sql import quote_literal
 
 PART_FILE = "part-0.parquet"
+FINGERPRINT_FILE = "_fingerprint"
 # The two bookkeeping tables, keyed by (source, partition_dt) in DuckDB.
 ACCOUNTING_TABLES = ("rejected_rows", "load_audit")
 
@@ -68,18 +75,24 @@ def _copy_to_parquet(conn: duckdb.DuckDBPyConnection, query: str, folder: Path) 
     conn.execute(f"COPY ({query}) TO {target} (FORMAT PARQUET)")
 
 
+def exported_fingerprint(lake_raw: Path, source_name: str, dt: date) -> str | None:
+    """The landing fingerprint the lake's copy of a partition was exported from; None when the
+    lake does not hold the partition (or holds it from before fingerprints were stamped)."""
+    try:
+        return (source_partition_dir(lake_raw, source_name, dt) / FINGERPRINT_FILE).read_text()
+    except FileNotFoundError:
+        return None
+
+
 def export_partition(
-    conn: duckdb.DuckDBPyConnection, lake_raw: Path, source_name: str, dt: date
+    conn: duckdb.DuckDBPyConnection, lake_raw: Path, source_name: str, dt: date, fingerprint: str
 ) -> None:
-    """Write partition `dt` of one source, as `raw` now holds it, into the lake (with its
-    rejected rows and audit row), replacing what the lake held for it."""
+    """Write partition `dt` of one source, as `raw` now holds it (loaded from landing files with
+    `fingerprint`), into the lake with its rejected rows and audit row, replacing what the lake
+    held for it. The source folder, with its fingerprint, goes last: a matching fingerprint
+    means all three were written."""
     source = SOURCES[source_name]
     day = f"DATE {quote_literal(dt.isoformat())}"
-    rows = f"SELECT * FROM {raw_table(source)} WHERE _partition_dt = {day}"
-    replace_directory(
-        source_partition_dir(lake_raw, source_name, dt),
-        lambda folder: _copy_to_parquet(conn, rows, folder),
-    )
     for table in ACCOUNTING_TABLES:
         accounting = (
             f"SELECT * EXCLUDE (source, partition_dt) FROM {RAW_SCHEMA}.{table} "
@@ -89,3 +102,10 @@ def export_partition(
             accounting_partition_dir(lake_raw, table, source_name, dt),
             lambda folder, query=accounting: _copy_to_parquet(conn, query, folder),
         )
+    rows = f"SELECT * FROM {raw_table(source)} WHERE _partition_dt = {day}"
+
+    def write_rows(folder: Path) -> None:
+        _copy_to_parquet(conn, rows, folder)
+        (folder / FINGERPRINT_FILE).write_text(fingerprint)
+
+    replace_directory(source_partition_dir(lake_raw, source_name, dt), write_rows)

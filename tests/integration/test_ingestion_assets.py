@@ -84,6 +84,30 @@ def test_the_spark_engine_also_writes_the_partition_into_the_lake(tmp_path: Path
     assert count == 3
 
 
+def test_a_partition_reloaded_by_a_duckdb_run_is_exported_again_by_the_next_spark_run(
+    tmp_path: Path,
+) -> None:
+    """spark run, corrected re-export loaded by a duckdb run (the lake untouched), spark run:
+    raw's fingerprint is current, but the lake's copy is of the old files, so it is replaced."""
+    landing, warehouse, lake = tmp_path / "landing", tmp_path / "w.duckdb", tmp_path / "lake"
+    spark_lake = RawLake(root=str(lake))
+    part = source_partition_dir(lake / "raw", "orders", FIRST) / "part-0.parquet"
+    in_lake = f"SELECT count(*) FROM read_parquet('{part}')"
+    write_orders(landing, FIRST, count=3)
+    checks_after(landing, warehouse, FIRST, spark_lake)
+    assert query(warehouse, in_lake) == [(3,)]
+    time.sleep(0.01)  # a new modification time, whatever the file system's resolution
+    write_orders(landing, FIRST, count=5)
+    checks_after(landing, warehouse, FIRST)  # the duckdb engine
+    assert query(warehouse, in_lake) == [(3,)]
+    checks_after(landing, warehouse, FIRST, spark_lake)
+    assert query(warehouse, in_lake) == [(5,)]
+    # Unchanged since: neither loaded nor exported again.
+    exported_at = part.stat().st_mtime_ns
+    checks_after(landing, warehouse, FIRST, spark_lake)
+    assert part.stat().st_mtime_ns == exported_at
+
+
 def test_sensor_requests_each_partition_version_once(tmp_path: Path) -> None:
     landing = tmp_path / "landing"
     write_orders(landing, FIRST, count=1)

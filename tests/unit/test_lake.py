@@ -13,6 +13,7 @@ from helpers import VALID_ORDER, write_csv
 from orchestration.landing.lake import (
     accounting_partition_dir,
     export_partition,
+    exported_fingerprint,
     replace_directory,
     source_partition_dir,
 )
@@ -24,7 +25,7 @@ DT = date(2021, 6, 15)
 def load_and_export(conn: duckdb.DuckDBPyConnection, landing: Path, lake: Path, rows: list[dict]):
     write_csv(landing / "orders" / f"dt={DT}" / "orders.csv", rows)
     result = load_partition(conn, landing, "orders", DT)
-    export_partition(conn, lake, "orders", DT)
+    export_partition(conn, lake, "orders", DT, fingerprint=f"{len(rows)} rows")
     return result
 
 
@@ -37,14 +38,14 @@ def test_a_partition_reaches_the_lake_with_its_accounting(tmp_path: Path) -> Non
         in_raw = conn.execute("SELECT * FROM raw.orders ORDER BY order_id").fetchall()
         in_lake = conn.execute(
             "SELECT * FROM read_parquet(?, hive_partitioning = false)",
-            [str(source_partition_dir(lake, "orders", DT) / "*")],
+            [str(source_partition_dir(lake, "orders", DT) / "*.parquet")],
         ).fetchall()
         assert in_lake == in_raw
         # Money stays decimal and instants keep their zone in the Parquet schema.
         types = dict(
             conn.execute(
                 "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet(?))",
-                [str(source_partition_dir(lake, "orders", DT) / "*")],
+                [str(source_partition_dir(lake, "orders", DT) / "*.parquet")],
             ).fetchall()
         )
         assert types["paid_amount"] == "DECIMAL(18,2)"
@@ -66,17 +67,20 @@ def test_a_reload_replaces_the_partition_and_an_empty_one_keeps_its_schema(tmp_p
     with duckdb.connect(str(tmp_path / "w.duckdb")) as conn:
         load_and_export(conn, landing, lake, [VALID_ORDER, {**VALID_ORDER, "order_id": "9"}])
         load_and_export(conn, landing, lake, [VALID_ORDER])
-        assert conn.execute("SELECT count(*) FROM read_parquet(?)", [f"{folder}/*"]).fetchone() == (
-            1,
-        )
+        assert conn.execute(
+            "SELECT count(*) FROM read_parquet(?)", [f"{folder}/*.parquet"]
+        ).fetchone() == (1,)
         (landing / "orders" / f"dt={DT}" / "orders.csv").unlink()
         load_partition(conn, landing, "orders", DT)
-        export_partition(conn, lake, "orders", DT)
-        described = conn.execute("DESCRIBE SELECT * FROM read_parquet(?)", [f"{folder}/*"])
+        export_partition(conn, lake, "orders", DT, fingerprint="no files")
+        described = conn.execute("DESCRIBE SELECT * FROM read_parquet(?)", [f"{folder}/*.parquet"])
         assert len(described.fetchall()) > 10
-        assert conn.execute("SELECT count(*) FROM read_parquet(?)", [f"{folder}/*"]).fetchone() == (
-            0,
-        )
+        assert conn.execute(
+            "SELECT count(*) FROM read_parquet(?)", [f"{folder}/*.parquet"]
+        ).fetchone() == (0,)
+    # The copy says which files it was exported from (ingestion compares it with raw's).
+    assert exported_fingerprint(lake, "orders", DT) == "no files"
+    assert exported_fingerprint(lake, "orders", date(2021, 6, 16)) is None
     # Nothing is left beside the partitions (hidden write and retire folders are gone).
     assert sorted(p.name for p in folder.parent.iterdir()) == [f"dt={DT}"]
 

@@ -89,3 +89,17 @@ def test_engine_and_lake_root(tmp_path: Path) -> None:
 def test_a_quote_in_the_warehouse_path_is_refused_up_front(tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match="contains a quote"):
         Settings(warehouse_path=tmp_path / "bob's.duckdb")
+
+
+def test_a_quote_in_the_lake_path_is_refused_up_front(tmp_path: Path) -> None:
+    """The lake root goes into the spark engine's SQL: a quote (or a backtick) would break it
+    halfway through a run, so the setting is refused by name before anything runs."""
+    with pytest.raises(SettingsError, match=r"lake root .*bob's lake \(LCW_LAKE, lcw run --lake"):
+        Settings.from_env({"LCW_ENGINE": "spark", "LCW_LAKE": str(tmp_path / "bob's lake")})
+    with pytest.raises(SettingsError, match=r"contains a quote \('\)"):
+        Settings(engine="spark", lake_root=tmp_path / "bob's lake")
+    # The default lake, beside the warehouse, is checked too.
+    with pytest.raises(SettingsError, match=r"contains a backtick \(`\)"):
+        Settings(engine="spark", warehouse_path=tmp_path / "a`b" / "w.duckdb")
+    # The duckdb engine never uses the lake.
+    assert Settings(lake_root=tmp_path / "bob's lake").engine == "duckdb"
