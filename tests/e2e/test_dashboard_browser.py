@@ -120,8 +120,11 @@ def test_every_page_renders_in_a_real_browser(
             ]
             assert values == expected
             assert values[0] == "445.50"
-            page.wait_for_selector('[data-testid="stVegaLiteChart"]', timeout=60_000)
-            assert len(page.query_selector_all('[data-testid="stVegaLiteChart"]')) >= 2
+            # Charts render one after another: wait for the second, not only the first.
+            page.wait_for_function(
+                "document.querySelectorAll('[data-testid=\"stVegaLiteChart\"]').length >= 2",
+                timeout=60_000,
+            )
             assert "published at" in page.inner_text('[data-testid="stSidebar"]')
 
             sidebar = page.locator('[data-testid="stSidebar"]')
