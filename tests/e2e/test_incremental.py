@@ -4,7 +4,8 @@ The raw tables of the e2e warehouse (the simulated landing after `lcw run`, plus
 orders) are replayed into a fresh warehouse window by window, the way ingestion replaces export
 partitions: each window's partitions are replaced in `raw`, then dbt runs every model with the
 window in LCW_EXPORT_DATE_FROM/TO (as `orchestration/defs/dbt/assets.py` does). Every table of
-`intermediate` and `marts` must then equal a full refresh over the same raw rows. No Dagster here: only raw tables and the dbt CLI.
+`intermediate` and `marts` must then equal a full refresh over the same raw rows. No Dagster
+here: only raw tables and the dbt CLI.
 """
 
 from __future__ import annotations
