@@ -1,5 +1,0 @@
-"""dbt's `target` for linting: the DuckDB target the models are written for."""
-
-type = "duckdb"
-name = "dev"
-schema = "main"
