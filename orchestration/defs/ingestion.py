@@ -2,7 +2,8 @@
 for the spark engine, the same partition as Parquet in the lake: `RawLake`).
 
 Each asset is partitioned by export date (`dt`). A run over a range of dates is one run
-(single-run backfill policy) that replaces each partition in its own transaction, in date order.
+(single-run backfill policy): the partitions whose files changed since their last load are read
+together (`landing.loader.load_partitions`) and replaced in date order.
 """
 
 import warnings
@@ -24,17 +25,17 @@ from dagster import (
 )
 from dagster_duckdb import DuckDBResource
 
-from orchestration.defs.progress import is_milestone, progress_log
+from orchestration.defs.progress import progress_log
 from orchestration.defs.resources import LandingZone, RawLake
 from orchestration.landing.contract import SOURCES
 from orchestration.landing.fingerprints import (
     loaded_fingerprints,
     partition_fingerprint,
     previous_load,
-    record_fingerprint,
+    record_fingerprints,
 )
 from orchestration.landing.lake import export_partition, exported_fingerprint
-from orchestration.landing.loader import load_partition
+from orchestration.landing.loader import load_partitions
 from orchestration.landing.raw_tables import LoadResult, trailing_average_loaded
 from orchestration.settings import WAREHOUSE_POOL
 
@@ -117,54 +118,61 @@ def build_ingestion_asset(source_name: str, partitions: PartitionsDefinition) ->
     ) -> MaterializeResult:
         loads: list[LoadResult] = []
         dropped: dict[str, str] = {}
-        unchanged = 0
+        dates = [date.fromisoformat(key) for key in context.partition_keys]
         with warehouse.get_connection() as conn:
-            keys = context.partition_keys
-            first, last = date.fromisoformat(keys[0]), date.fromisoformat(keys[-1])
-            loaded = loaded_fingerprints(conn, source_name, first, last)
-            for done, partition_key in enumerate(keys, start=1):
-                dt = date.fromisoformat(partition_key)
-                baseline = trailing_average_loaded(conn, source_name, dt)
-                fingerprint = partition_fingerprint(landing.path, source_name, dt)
-                # A partition whose files are exactly as when it was last loaded is not read
-                # again: its counts are the audited ones.
-                result = loaded.get(dt) == fingerprint and previous_load(conn, source_name, dt)
-                reused = bool(result)
-                if not result:
-                    result = load_partition(conn, landing.path, source_name, dt)
-                    record_fingerprint(conn, source_name, dt, fingerprint)
-                else:
-                    unchanged += 1
+            loaded = loaded_fingerprints(conn, source_name, dates[0], dates[-1])
+            fingerprints = {
+                dt: partition_fingerprint(landing.path, source_name, dt) for dt in dates
+            }
+            # A partition whose files are exactly as when it was last loaded is not read again:
+            # its counts are the audited ones.
+            previous = {
+                dt: loaded.get(dt) == fingerprints[dt] and previous_load(conn, source_name, dt)
+                for dt in dates
+            }
+            changed = [dt for dt in dates if not previous[dt]]
+
+            def report(results: list[LoadResult]) -> None:
+                progress_log.info(
+                    f"{source_name}: {len(results)}/{len(changed)} export dates loaded "
+                    f"(to {results[-1].partition_dt}), "
+                    f"{sum(r.rows_loaded for r in results):,} rows"
+                )
+
+            fresh = {
+                result.partition_dt: result
+                for result in load_partitions(conn, landing.path, source_name, changed, report)
+            }
+            record_fingerprints(conn, source_name, {dt: fingerprints[dt] for dt in changed})
+            for dt in dates:
+                result = fresh.get(dt) or previous[dt]
                 # The spark engine reads raw from the lake: export what was loaded, and an
                 # unchanged partition whose copy in the lake came from other files: none yet
                 # (the first spark run), or older ones (a duckdb-engine run reloaded it since).
                 if lake.raw_path is not None and (
-                    not reused
-                    or exported_fingerprint(lake.raw_path, source_name, dt) != fingerprint
+                    dt in fresh
+                    or exported_fingerprint(lake.raw_path, source_name, dt) != fingerprints[dt]
                 ):
-                    export_partition(conn, lake.raw_path, source_name, dt, fingerprint)
+                    export_partition(conn, lake.raw_path, source_name, dt, fingerprints[dt])
                 loads.append(result)
+                baseline = trailing_average_loaded(conn, source_name, dt)
                 if (
                     baseline is not None
                     and baseline >= ROW_COUNT_MIN_BASELINE
                     and result.rows_loaded < drop_ratio * baseline
                 ):
-                    dropped[partition_key] = f"{result.rows_loaded} rows vs {baseline:.0f} a day"
+                    dropped[dt.isoformat()] = f"{result.rows_loaded} rows vs {baseline:.0f} a day"
                 for path in result.empty_files:
-                    context.log.warning(f"{source_name} dt={partition_key}: {path} is empty")
+                    context.log.warning(f"{source_name} dt={dt}: {path} is empty")
                 for path in result.truncated_files:
-                    context.log.warning(f"{source_name} dt={partition_key}: {path} is truncated")
-                if result.files:
+                    context.log.warning(f"{source_name} dt={dt}: {path} is truncated")
+                if result.files and dt in fresh:
                     context.log.info(
-                        f"{source_name} dt={partition_key}: read {result.rows_read}, "
+                        f"{source_name} dt={dt}: read {result.rows_read}, "
                         f"loaded {result.rows_loaded}, rejected {result.rows_rejected}"
                         + (f" {result.reject_reasons}" if result.reject_reasons else "")
                     )
-                if is_milestone(done, len(context.partition_keys)):
-                    progress_log.info(
-                        f"{source_name}: {done}/{len(context.partition_keys)} export dates "
-                        f"(to {partition_key}), {sum(r.rows_loaded for r in loads):,} rows loaded"
-                    )
+        unchanged = len(dates) - len(changed)
         without_files = [r.partition_dt.isoformat() for r in loads if not r.files]
         if without_files:
             context.log.warning(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -19,7 +20,7 @@ from orchestration.landing.validation import (
     raw_record_sql,
     validated_sql,
 )
-from orchestration.sql import quote_ident, quote_literal
+from orchestration.sql import quote_ident
 
 GLOB_CHARACTERS = frozenset("*?[]")
 
@@ -66,46 +67,48 @@ class FileContext:
             return None
         return text[:MAX_RAW_CHARS]
 
+    def scanned_as(self, path: Path | None = None) -> tuple[Path, str, date]:
+        """The file's lineage for `relation_sql`: read from `path` (a scratch copy) or itself."""
+        return (path or self.path, self.relative, self.dt)
 
-def finish_file(
-    ctx: FileContext, relation: str, columns: tuple[str, ...], personal: frozenset[str]
-) -> int:
-    """Validate the rows of `relation` (a file's rows with `_source_row`) into the temp tables;
-    return how many rows it had."""
-    conn, source = ctx.conn, ctx.source
+
+def finish_files(
+    files: Sequence[FileContext], relation: str, columns: tuple[str, ...], personal: frozenset[str]
+) -> dict[str, int]:
+    """Validate the rows of `relation` (the rows of `files`, read together, with their lineage
+    columns) into the temp tables; return how many rows each file had."""
+    conn, source = files[0].conn, files[0].source
     conn.execute(f"CREATE OR REPLACE TEMP TABLE _file AS {relation}")
     file_types = {
         name: str(data_type) for name, data_type, *_ in conn.execute("DESCRIBE _file").fetchall()
     }
-    rows = conn.execute("SELECT count(*) FROM _file").fetchone()[0]
+    rows = dict(conn.execute("SELECT _source_file, count(*) FROM _file GROUP BY 1").fetchall())
     raw_record = raw_record_sql(columns, personal)
     missing = [c.name for c in source.columns if c.required and c.name not in file_types]
-    params = [source.name, ctx.dt, ctx.relative]
     if missing:
         conn.execute(
-            "INSERT INTO _rejected SELECT ?, ?, ?, _source_row, 'missing_required_column', ?, "
-            f"{raw_record} FROM _file",
-            [*params, f"file lacks required column(s): {', '.join(missing)}"],
+            "INSERT INTO _rejected SELECT ?, _partition_dt, _source_file, _source_row, "
+            f"'missing_required_column', ?, {raw_record} FROM _file",
+            [source.name, f"file lacks required column(s): {', '.join(missing)}"],
         )
         conn.execute("DROP TABLE _file")
         return rows
     conn.execute(
-        "CREATE OR REPLACE TEMP TABLE _validated AS "
-        + validated_sql(source, "_file", file_types, ctx.dt)
+        "CREATE OR REPLACE TEMP TABLE _validated AS " + validated_sql(source, "_file", file_types)
     )
     typed = ", ".join(quote_ident(c) for c in source.column_names)
     conn.execute(
-        f"INSERT INTO _accepted SELECT {typed}, DATE {quote_literal(ctx.dt.isoformat())}, "
-        f"{quote_literal(ctx.relative)}, _source_row FROM _validated WHERE _reject_code IS NULL"
+        f"INSERT INTO _accepted SELECT {typed}, _partition_dt, _source_file, _source_row "
+        "FROM _validated WHERE _reject_code IS NULL"
     )
     conn.execute(
-        "INSERT INTO _rejected SELECT ?, ?, ?, v._source_row, v._reject_code, v._reject_reason, "
-        "f._raw FROM _validated v JOIN ("
-        f"  SELECT _source_row, {raw_record} AS _raw FROM _file"
-        "   WHERE _source_row IN ("
-        "       SELECT _source_row FROM _validated WHERE _reject_code IS NOT NULL)"
-        ") f USING (_source_row) WHERE v._reject_code IS NOT NULL",
-        params,
+        "INSERT INTO _rejected SELECT ?, v._partition_dt, v._source_file, v._source_row, "
+        "v._reject_code, v._reject_reason, f._raw FROM _validated v JOIN ("
+        f"  SELECT _source_file, _source_row, {raw_record} AS _raw FROM _file"
+        "   WHERE (_source_file, _source_row) IN ("
+        "       SELECT (_source_file, _source_row) FROM _validated WHERE _reject_code IS NOT NULL)"
+        ") f USING (_source_file, _source_row) WHERE v._reject_code IS NOT NULL",
+        [source.name],
     )
     conn.execute("DROP TABLE _file")
     conn.execute("DROP TABLE _validated")
@@ -122,18 +125,23 @@ def reject_duplicates(ctx: FileContext, relation: str, columns: FileColumns, wha
         "which one is meant is never guessed"
     )
     conn.execute(
-        "INSERT INTO _rejected SELECT ?, ?, ?, _source_row, 'duplicate_column', ?, "
-        f"{raw_record_sql(columns.names, columns.personal)} FROM _file",
-        [ctx.source.name, ctx.dt, ctx.relative, message],
+        "INSERT INTO _rejected SELECT ?, _partition_dt, _source_file, _source_row, "
+        f"'duplicate_column', ?, {raw_record_sql(columns.names, columns.personal)} FROM _file",
+        [ctx.source.name, message],
     )
     conn.execute("DROP TABLE _file")
     return rows
 
 
-def forget_file(ctx: FileContext) -> None:
-    """Undo what a failed read of one file staged, before it is quarantined as a whole."""
-    ctx.conn.execute("DELETE FROM _accepted WHERE _source_file = ?", [ctx.relative])
-    ctx.conn.execute("DELETE FROM _rejected WHERE source_file = ?", [ctx.relative])
+def forget_files(files: Sequence[FileContext]) -> None:
+    """Undo what a failed read of files staged, before they are read again one by one (or one
+    is quarantined as a whole)."""
+    relatives = [ctx.relative for ctx in files]
+    conn = files[0].conn
+    conn.execute("DELETE FROM _accepted WHERE _source_file IN (SELECT unnest(?))", [relatives])
+    conn.execute("DELETE FROM _rejected WHERE source_file IN (SELECT unnest(?))", [relatives])
+    conn.execute("DROP TABLE IF EXISTS _file")
+    conn.execute("DROP TABLE IF EXISTS _validated")
 
 
 def reject_not_utf8(ctx: FileContext, problem: str) -> Staged:

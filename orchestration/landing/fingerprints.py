@@ -67,14 +67,17 @@ def loaded_fingerprints(
     return dict(rows)
 
 
-def record_fingerprint(
-    conn: duckdb.DuckDBPyConnection, source: str, dt: date, fingerprint: str
+def record_fingerprints(
+    conn: duckdb.DuckDBPyConnection, source: str, fingerprints: dict[date, str]
 ) -> None:
-    """Recorded after the partition's load committed: a crash in between leaves the old
-    fingerprint, so the next run loads the partition again (never the other way round)."""
+    """Recorded after the partitions' loads committed: a crash in between leaves the old
+    fingerprints, so the next run loads those partitions again (never the other way round)."""
+    if not fingerprints:
+        return
     ensure_fingerprints_table(conn)
-    conn.execute(
-        f"INSERT OR REPLACE INTO {FINGERPRINTS_TABLE} VALUES (?, ?, ?)", [source, dt, fingerprint]
+    conn.executemany(
+        f"INSERT OR REPLACE INTO {FINGERPRINTS_TABLE} VALUES (?, ?, ?)",
+        [[source, dt, fingerprint] for dt, fingerprint in fingerprints.items()],
     )
 
 

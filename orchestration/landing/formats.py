@@ -9,6 +9,8 @@ import io
 import json
 import tempfile
 import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -18,8 +20,8 @@ from orchestration.landing.files import (
     MAX_RAW_CHARS,
     FileContext,
     Staged,
-    finish_file,
-    forget_file,
+    finish_files,
+    forget_files,
     reject_duplicates,
     reject_not_utf8,
     reject_unreadable_file,
@@ -30,6 +32,7 @@ from orchestration.landing.text import (
     utf8_lines,
 )
 from orchestration.landing.validation import (
+    FILE_COLUMN,
     JSON_LINE_COLUMN,
     MASK,
     ROW_COLUMN,
@@ -37,30 +40,83 @@ from orchestration.landing.validation import (
     csv_scan,
     json_scan,
     match_columns,
+    parquet_scan,
     relation_sql,
 )
-from orchestration.sql import quote_ident, quote_literal
+from orchestration.sql import quote_literal
 
 
-def stage_parquet(ctx: FileContext) -> Staged:
-    location = quote_literal(str(ctx.path))
+@dataclass(frozen=True)
+class HotRead:
+    """A file the hot path reads with one DuckDB statement, together with every other file of
+    the same `key` (format, compression and columns): a range of export dates costs a statement
+    per kind of file, not one per file."""
+
+    ctx: FileContext
+    key: tuple[object, ...]
+    columns: tuple[str, ...]  # the names the file's columns are read under
+    personal: frozenset[str]
+    scan: Callable[[Sequence[Path]], str]  # the files' rows, aliased `f`, path in `__file`
+    cold: Callable[[FileContext, duckdb.Error], Staged]  # when DuckDB cannot read it as a whole
+
+
+def read_together(reads: Sequence[HotRead]) -> dict[str, int]:
+    """Validate the rows of files of one key into the temp tables in one statement; return each
+    file's row count. Raises duckdb.Error when any file cannot be read as a whole."""
+    first = reads[0]
+    relation = relation_sql(
+        first.scan([read.ctx.path for read in reads]), [read.ctx.scanned_as() for read in reads]
+    )
+    return finish_files([read.ctx for read in reads], relation, first.columns, first.personal)
+
+
+def read_hot(reads: Sequence[HotRead]) -> list[tuple[FileContext, Staged]]:
+    """Read files of one key together; when that fails, each alone, then by its cold path."""
+    if len(reads) > 1:
+        try:
+            rows = read_together(reads)
+            return [(read.ctx, Staged(rows.get(read.ctx.relative, 0))) for read in reads]
+        except duckdb.Error:
+            forget_files([read.ctx for read in reads])
+    staged = []
+    for read in reads:
+        try:
+            rows = read_together([read])
+            staged.append((read.ctx, Staged(rows.get(read.ctx.relative, 0))))
+        except duckdb.Error as error:
+            forget_files([read.ctx])
+            staged.append((read.ctx, read.cold(read.ctx, error)))
+    return staged
+
+
+def _compressed(path: Path) -> bool:
+    return path.name.lower().endswith(".gz")
+
+
+def plan_parquet(ctx: FileContext) -> HotRead | Staged:
     try:
-        # The file's own top-level names (DuckDB would rename a second `a` to `a_1`).
+        # The file's own top-level names (DuckDB would rename a second `a` to `a_1`), and its
+        # whole schema: files read together must agree on it.
         schema = ctx.conn.execute(
-            f"SELECT name, num_children FROM parquet_schema({location})"
+            "SELECT name, num_children, type, type_length, repetition_type, converted_type, "
+            "scale, precision, logical_type::VARCHAR "
+            f"FROM parquet_schema({quote_literal(str(ctx.path))})"
         ).fetchall()
-        given = _top_level_names(schema)
-        columns = match_columns(ctx.source, given)
-        # A table alias with column names renames the file's columns by position.
-        aliases = ", ".join(quote_ident(name) for name in columns.names)
-        relation = relation_sql(
-            f"read_parquet({location}, hive_partitioning = false) AS f({aliases})", alias=""
-        )
+        columns = match_columns(ctx.source, _top_level_names(schema))
         if columns.duplicates:
+            relation = relation_sql(parquet_scan([ctx.path], columns.names), [ctx.scanned_as()])
             return Staged(reject_duplicates(ctx, relation, columns, "schema"))
-        return Staged(finish_file(ctx, relation, columns.names, columns.personal))
     except duckdb.Error as error:
         return reject_unreadable_file(ctx, error)
+    names = columns.names
+    return HotRead(
+        ctx,
+        ("parquet", names, tuple(schema[1:])),
+        names,
+        columns.personal,
+        lambda paths: parquet_scan(paths, names),
+        reject_unreadable_file,
+    )
 
 
 def _top_level_names(schema: list[tuple[str, int | None]]) -> list[str]:
@@ -90,7 +146,7 @@ def _csv_header(head: bytes) -> list[str] | None:
     return next(csv.reader(io.StringIO(text, newline=""), strict=True), None)
 
 
-def stage_csv(ctx: FileContext, head: bytes) -> Staged:
+def plan_csv(ctx: FileContext, head: bytes) -> HotRead | Staged:
     try:
         header = _csv_header(head)
     except csv.Error as error:
@@ -98,16 +154,28 @@ def stage_csv(ctx: FileContext, head: bytes) -> Staged:
     if header is None:
         return reject_unreadable_file(ctx, ValueError("no header row"))
     columns = match_columns(ctx.source, header)
-    relation = relation_sql(csv_scan(ctx.path, columns.names))
-    try:
-        if columns.duplicates:
+    if columns.duplicates:
+        relation = relation_sql(csv_scan([ctx.path], columns.names) + " f", [ctx.scanned_as()])
+        try:
             return Staged(reject_duplicates(ctx, relation, columns, "header"))
-        return Staged(finish_file(ctx, relation, columns.names, columns.personal))
-    except duckdb.Error:
-        forget_file(ctx)
-    # The cold path: a row DuckDB could not read (wrong number of fields, broken quoting, a
-    # stream that ends early). Python reads the rows; the good ones go to DuckDB from a scratch
-    # copy that keeps their row numbers.
+        except duckdb.Error:
+            forget_files([ctx])
+            return stage_csv_cold(ctx, columns)
+    names = columns.names
+    return HotRead(
+        ctx,
+        ("csv", _compressed(ctx.path), names),
+        names,
+        columns.personal,
+        lambda paths: csv_scan(paths, names) + " f",
+        lambda ctx, _error: stage_csv_cold(ctx, columns),
+    )
+
+
+def stage_csv_cold(ctx: FileContext, columns: FileColumns) -> Staged:
+    """The cold path: a row DuckDB could not read (wrong number of fields, broken quoting, a
+    stream that ends early). Python reads the rows; the good ones go to DuckDB from a scratch
+    copy that keeps their row numbers."""
     with tempfile.TemporaryDirectory(prefix="lcw-ingest-") as scratch:
         clean = Path(scratch) / "clean.csv"
         try:
@@ -117,17 +185,18 @@ def stage_csv(ctx: FileContext, head: bytes) -> Staged:
         except (EOFError, zlib.error, OSError) as error:
             return reject_unreadable_file(ctx, error)
         relation = relation_sql(
-            csv_scan(clean, (*columns.names, ROW_COLUMN)),
-            f"f.* EXCLUDE ({quote_ident(ROW_COLUMN)})",
+            csv_scan([clean], (*columns.names, ROW_COLUMN)) + " f",
+            [ctx.scanned_as(clean)],
             ROW_COLUMN,
         )
         try:
             if columns.duplicates:
                 rows = reject_duplicates(ctx, relation, columns, "header")
             else:
-                rows = finish_file(ctx, relation, columns.names, columns.personal)
+                read = finish_files([ctx], relation, columns.names, columns.personal)
+                rows = read.get(ctx.relative, 0)
         except duckdb.Error as error:
-            forget_file(ctx)
+            forget_files([ctx])
             return reject_unreadable_file(ctx, error)
     ctx.reject_many(bad)
     return Staged(rows + len(bad), truncated=truncated)
@@ -199,37 +268,64 @@ def _broken_stream(
 UPPER_CASE_KEY = r'"[A-Za-z_]*[A-Z][A-Za-z_]*"\s*:'
 
 
-def _upper_case_keys(ctx: FileContext) -> set[str] | None:
-    """Keys with an upper-case letter anywhere in a JSON Lines file (None: could not tell)."""
+def upper_case_keys(conn: duckdb.DuckDBPyConnection, paths: Sequence[Path]) -> dict[str, set[str]]:
+    """Keys with an upper-case letter anywhere in JSON Lines files, by path, read in one
+    statement (raises duckdb.Error when a file cannot be read as lines)."""
+    listed = "[" + ", ".join(quote_literal(str(path)) for path in paths) + "]"
     lines = (
-        f"read_csv({quote_literal(str(ctx.path))}, columns = {{'l': 'VARCHAR'}}, header = false, "
-        "auto_detect = false, delim = '\\x01', quote = '', escape = '', hive_partitioning = false)"
+        f"read_csv({listed}, columns = {{'l': 'VARCHAR'}}, header = false, "
+        "auto_detect = false, delim = '\\x01', quote = '', escape = '', hive_partitioning = false, "
+        f"filename = '{FILE_COLUMN}')"
     )
-    try:
-        (found,) = ctx.conn.execute(
-            f"SELECT list_distinct(flatten(list(regexp_extract_all(l, '{UPPER_CASE_KEY}')))) "
-            f"FROM {lines}"
-        ).fetchone()
-    except duckdb.Error:
-        return None
-    return {key.split('"')[1] for key in found or []}
+    found = conn.execute(
+        f"SELECT {FILE_COLUMN}, list_distinct(flatten(list(regexp_extract_all(l, "
+        f"'{UPPER_CASE_KEY}')))) FROM {lines} GROUP BY 1"
+    ).fetchall()
+    return {path: {key.split('"')[1] for key in keys or []} for path, keys in found}
 
 
-def stage_json_lines(ctx: FileContext, head: bytes) -> Staged:
+def plan_json_lines(ctx: FileContext, head: bytes) -> HotRead | Staged:
+    if head.startswith(codecs.BOM_UTF8):
+        return stage_json_lines_cold(ctx)
     source = ctx.source
-    needs_python = head.startswith(codecs.BOM_UTF8)
-    if not needs_python:
-        keys = _upper_case_keys(ctx)
-        contract = set(source.column_names)
-        needs_python = keys is None or any(key.lower() in contract for key in keys)
-    if not needs_python:
-        relation = relation_sql(json_scan(ctx.path, source, with_line=False))
-        try:
-            return Staged(
-                finish_file(ctx, relation, source.column_names, personal_columns_of(source))
-            )
-        except duckdb.Error:
-            forget_file(ctx)
+    return HotRead(
+        ctx,
+        ("jsonl", _compressed(ctx.path)),
+        source.column_names,
+        personal_columns_of(source),
+        lambda paths: json_scan(paths, source, with_line=False) + " f",
+        lambda ctx, _error: stage_json_lines_cold(ctx),
+    )
+
+
+def screen_json_lines(reads: Sequence[HotRead]) -> tuple[list[HotRead], list[HotRead]]:
+    """(files the hot path can read, files that need Python): a file naming a contract key in
+    another case (`Order_ID`) would lose that value to DuckDB's case-sensitive columns, and a
+    file that cannot be read as lines needs the cold path anyway."""
+    try:
+        keys = upper_case_keys(reads[0].ctx.conn, [read.ctx.path for read in reads])
+    except duckdb.Error:
+        if len(reads) == 1:
+            return [], list(reads)
+        hot: list[HotRead] = []
+        cold: list[HotRead] = []
+        for read in reads:  # find the file that cannot be read, screen the others
+            one_hot, one_cold = screen_json_lines([read])
+            hot += one_hot
+            cold += one_cold
+        return hot, cold
+    contract = set(reads[0].ctx.source.column_names)
+    hot, cold = [], []
+    for read in reads:
+        found = keys.get(str(read.ctx.path), set())
+        (cold if any(key.lower() in contract for key in found) else hot).append(read)
+    return hot, cold
+
+
+def stage_json_lines_cold(ctx: FileContext) -> Staged:
+    """The cold path for a JSON Lines file: Python reads the lines (see `_split_json_lines`);
+    the good ones go to DuckDB from a scratch copy that keeps their line numbers."""
+    source = ctx.source
     with tempfile.TemporaryDirectory(prefix="lcw-ingest-") as scratch:
         clean = Path(scratch) / "clean.jsonl"
         try:
@@ -239,17 +335,17 @@ def stage_json_lines(ctx: FileContext, head: bytes) -> Staged:
         except (EOFError, zlib.error, OSError) as error:
             return reject_unreadable_file(ctx, error)
         relation = relation_sql(
-            json_scan(clean, source, with_line=True),
-            f"f.* EXCLUDE ({quote_ident(JSON_LINE_COLUMN)})",
+            json_scan([clean], source, with_line=True) + " f",
+            [ctx.scanned_as(clean)],
             JSON_LINE_COLUMN,
         )
         try:
-            rows = finish_file(ctx, relation, source.column_names, personal_columns_of(source))
+            rows = finish_files([ctx], relation, source.column_names, personal_columns_of(source))
         except duckdb.Error as error:
-            forget_file(ctx)
+            forget_files([ctx])
             return reject_unreadable_file(ctx, error)
     ctx.reject_many(bad)
-    return Staged(rows + len(bad), truncated=truncated)
+    return Staged(rows.get(ctx.relative, 0) + len(bad), truncated=truncated)
 
 
 def _plain(value: object) -> object:

@@ -1,4 +1,4 @@
-"""Load one export-date partition of one landing source into the warehouse `raw` schema.
+"""Load export-date partitions of one landing source into the warehouse `raw` schema.
 
 DuckDB reads the files natively; Python only builds SQL from the contract in
 `landing/contract.py`. Every row read ends up in exactly one place: `raw.<source>` when it keeps
@@ -6,17 +6,21 @@ the contract, `raw.rejected_rows` (file, row, reason, raw record) when it does n
 is replaced inside one transaction, so a re-run never duplicates and a crash keeps the previous
 good state.
 
-The hot path reads each file with one DuckDB statement (CSV with the contract's dialect, never
-sniffed). Python reads a file record by record only on the cold path: when DuckDB cannot read it
-as a whole (a malformed CSV row, a broken JSON line, a byte-order mark, a truncated gzip stream)
-or when a JSON Lines file names a contract key in another case. Then the good records go to a
-scratch file for DuckDB and each bad one is rejected on its own.
+The hot path reads the files of a range of dates with one DuckDB statement per kind of file
+(format, compression and columns; CSV with the contract's dialect, never sniffed); when that
+statement fails, each of its files is read alone. Python reads a file record by record only on
+the cold path: when DuckDB cannot read it as a whole (a malformed CSV row, a broken JSON line, a
+byte-order mark, a truncated gzip stream) or when a JSON Lines file names a contract key in
+another case. Then the good records go to a scratch file for DuckDB and each bad one is
+rejected on its own.
 """
 
 from __future__ import annotations
 
 import logging
 import zlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -37,9 +41,13 @@ from orchestration.landing.files import (
     reject_unreadable_file,
 )
 from orchestration.landing.formats import (
-    stage_csv,
-    stage_json_lines,
-    stage_parquet,
+    HotRead,
+    plan_csv,
+    plan_json_lines,
+    plan_parquet,
+    read_hot,
+    screen_json_lines,
+    stage_json_lines_cold,
 )
 from orchestration.landing.raw_tables import (
     RAW_SCHEMA,
@@ -57,20 +65,71 @@ from orchestration.sql import quote_literal
 log = logging.getLogger(__name__)
 
 
+# Export dates are staged and replaced in chunks of about this many bytes of landing files: a
+# range costs a few statements per kind of file, and a chunk's staged rows stay within memory.
+CHUNK_BYTES = 256 * 1024 * 1024
+
+
+@dataclass
+class _Partition:
+    """What staging found for one export date."""
+
+    files: list[Path]
+    rows_read: int = 0
+    empty: list[str] = field(default_factory=list)
+    truncated: list[str] = field(default_factory=list)
+
+
 def load_partition(
     conn: duckdb.DuckDBPyConnection, landing_root: Path, source_name: str, dt: date
 ) -> LoadResult:
     """Replace partition `dt` of one source in the warehouse with the files found for it."""
+    return load_partitions(conn, landing_root, source_name, [dt])[0]
+
+
+def load_partitions(
+    conn: duckdb.DuckDBPyConnection,
+    landing_root: Path,
+    source_name: str,
+    dates: Iterable[date],
+    on_chunk: Callable[[list[LoadResult]], None] | None = None,
+) -> list[LoadResult]:
+    """Replace partitions `dates` of one source with the files found for them, in date order.
+
+    The files of a chunk of dates are read with one statement per kind of file (format,
+    compression and columns); each chunk is replaced in one transaction, so a crash keeps each
+    partition's previous good state. `on_chunk` hears the results so far after each chunk."""
     source = SOURCES[source_name]
     ensure_raw_schema(conn)
     conn.execute(f"SET TimeZone = {quote_literal(REPORTING_TIME_ZONE)}")
     landing_root = landing_root.resolve()
-    files = partition_files(landing_root, source.name, dt)
+    results: list[LoadResult] = []
+    for chunk in _chunks(landing_root, source.name, sorted(set(dates))):
+        results += _load_chunk(conn, landing_root, source, chunk)
+        if on_chunk is not None:
+            on_chunk(results)
+    return results
 
-    if not files:
-        # Nothing to read: the partition is emptied and audited without staging anything (a
-        # backfill over dates a source has no export for costs a transaction each, no more).
-        return _replace_partition(conn, source, dt, [], 0, 0, 0, {}, [], [], staged=False)
+
+def _chunks(landing_root: Path, source: str, dates: list[date]) -> Iterator[dict[date, list[Path]]]:
+    chunk: dict[date, list[Path]] = {}
+    size = 0
+    for dt in dates:
+        chunk[dt] = partition_files(landing_root, source, dt)
+        size += sum(path.lstat().st_size for path in chunk[dt])
+        if size >= CHUNK_BYTES:
+            yield chunk
+            chunk, size = {}, 0
+    if chunk:
+        yield chunk
+
+
+def _load_chunk(
+    conn: duckdb.DuckDBPyConnection,
+    landing_root: Path,
+    source: Source,
+    files_by_date: dict[date, list[Path]],
+) -> list[LoadResult]:
     conn.execute(
         f"CREATE OR REPLACE TEMP TABLE _accepted AS SELECT * FROM {raw_table(source)} WHERE false"
     )
@@ -78,108 +137,122 @@ def load_partition(
         f"CREATE OR REPLACE TEMP TABLE _rejected AS SELECT * FROM {RAW_SCHEMA}.rejected_rows "
         "WHERE false"
     )
-    rows_read = 0
-    empty: list[str] = []
-    truncated: list[str] = []
-    for path in files:
-        relative = path.relative_to(landing_root).as_posix()
-        staged = _stage_file(FileContext(conn, source, path, relative, dt))
-        rows_read += staged.records
+    found = {dt: _Partition(files) for dt, files in files_by_date.items()}
+
+    def count(ctx: FileContext, staged: Staged) -> None:
+        partition = found[ctx.dt]
+        partition.rows_read += staged.records
         if staged.empty:
-            empty.append(relative)
-            log.warning("%s dt=%s: %s is empty (0 bytes)", source.name, dt, relative)
+            partition.empty.append(ctx.relative)
+            log.warning("%s dt=%s: %s is empty (0 bytes)", source.name, ctx.dt, ctx.relative)
         if staged.truncated:
-            truncated.append(relative)
+            partition.truncated.append(ctx.relative)
             log.warning(
                 "%s dt=%s: %s is truncated; the records before the break were read",
-                source.name,
-                dt,
-                relative,
+                *(source.name, ctx.dt, ctx.relative),
             )
 
-    accepted, rejected = (
-        conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("_accepted", "_rejected")
+    hot: dict[tuple[object, ...], list[HotRead]] = {}
+    for dt, files in files_by_date.items():
+        for path in files:
+            ctx = FileContext(conn, source, path, path.relative_to(landing_root).as_posix(), dt)
+            outcome = _stage_file(ctx)
+            if isinstance(outcome, HotRead):
+                hot.setdefault(outcome.key, []).append(outcome)
+            else:
+                count(ctx, outcome)
+    for key, reads in hot.items():
+        if key[0] == "jsonl":
+            reads, cold = screen_json_lines(reads)
+            for read in cold:
+                count(read.ctx, stage_json_lines_cold(read.ctx))
+        if reads:
+            for ctx, staged in read_hot(reads):
+                count(ctx, staged)
+    return _replace_partitions(conn, source, found)
+
+
+def _replace_partitions(
+    conn: duckdb.DuckDBPyConnection, source: Source, found: dict[date, _Partition]
+) -> list[LoadResult]:
+    """Swap the staged rows (temp tables `_accepted`, `_rejected`) in for the partitions and
+    audit each load, in one transaction: a crash keeps the previous good state."""
+    accepted = dict(
+        conn.execute("SELECT _partition_dt, count(*) FROM _accepted GROUP BY 1").fetchall()
     )
-    if accepted + rejected != rows_read:  # an internal invariant, never expected to fire
-        raise RuntimeError(
-            f"{source.name} {dt}: read {rows_read} rows but accounted {accepted} + {rejected}"
+    reasons: dict[date, dict[str, int]] = {}
+    for dt, code, rows in conn.execute(
+        "SELECT partition_dt, reason_code, count(*) FROM _rejected GROUP BY 1, 2 ORDER BY 1, 2"
+    ).fetchall():
+        reasons.setdefault(dt, {})[code] = rows
+    results = []
+    for dt, partition in sorted(found.items()):
+        loaded, rejected = accepted.get(dt, 0), sum(reasons.get(dt, {}).values())
+        if loaded + rejected != partition.rows_read:  # an internal invariant, never expected
+            raise RuntimeError(
+                f"{source.name} {dt}: read {partition.rows_read} rows "
+                f"but accounted {loaded} + {rejected}"
+            )
+        results.append(
+            LoadResult(
+                *(source.name, dt, len(partition.files), partition.rows_read, loaded, rejected),
+                reasons.get(dt, {}),
+                tuple(partition.empty),
+                tuple(partition.truncated),
+            )
         )
-    reasons = dict(
-        conn.execute("SELECT reason_code, count(*) FROM _rejected GROUP BY 1 ORDER BY 1").fetchall()
-    )
-    return _replace_partition(
-        conn, source, dt, files, rows_read, accepted, rejected, reasons, empty, truncated
-    )
-
-
-def _replace_partition(
-    conn: duckdb.DuckDBPyConnection,
-    source: Source,
-    dt: date,
-    files: list[Path],
-    rows_read: int,
-    accepted: int,
-    rejected: int,
-    reasons: dict[str, int],
-    empty: list[str],
-    truncated: list[str],
-    staged: bool = True,
-) -> LoadResult:
-    """Swap the staged rows (temp tables `_accepted`, `_rejected`) in for partition `dt` and
-    audit the load, in one transaction: a crash keeps the previous good state."""
+    dates = [result.partition_dt for result in results]
     # A partition never loaded before has nothing to delete: raw rows and their audit row are
     # always written together.
     (loaded_before,) = conn.execute(
-        f"SELECT count(*) FROM {RAW_SCHEMA}.load_audit WHERE source = ? AND partition_dt = ?",
-        [source.name, dt],
+        f"SELECT count(*) FROM {RAW_SCHEMA}.load_audit WHERE source = ? "
+        "AND partition_dt BETWEEN ? AND ? AND list_contains(?, partition_dt)",
+        [source.name, dates[0], dates[-1], dates],
     ).fetchone()
     conn.execute("BEGIN TRANSACTION")
     try:
         if loaded_before:
-            _delete_partition(conn, source, dt)
-        if staged:
-            conn.execute(f"INSERT INTO {raw_table(source)} SELECT * FROM _accepted")
-            conn.execute(f"INSERT INTO {RAW_SCHEMA}.rejected_rows SELECT * FROM _rejected")
-        conn.execute(
+            _delete_partitions(conn, source, dates)
+        conn.execute(f"INSERT INTO {raw_table(source)} SELECT * FROM _accepted")
+        conn.execute(f"INSERT INTO {RAW_SCHEMA}.rejected_rows SELECT * FROM _rejected")
+        conn.executemany(
             f"INSERT INTO {RAW_SCHEMA}.load_audit (source, partition_dt, files, rows_read, "
             "rows_loaded, rows_rejected, loaded_at, empty_files, truncated_files) "
             "VALUES (?, ?, ?, ?, ?, ?, now(), ?, ?)",
-            [source.name, dt, len(files), rows_read, accepted, rejected]
-            + [len(empty), len(truncated)],
+            [
+                [*(r.source, r.partition_dt, r.files, r.rows_read, r.rows_loaded)]
+                + [r.rows_rejected, len(r.empty_files), len(r.truncated_files)]
+                for r in results
+            ],
         )
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
-    if staged:
-        conn.execute("DROP TABLE _accepted")
-        conn.execute("DROP TABLE _rejected")
-    return LoadResult(
-        source.name,
-        dt,
-        len(files),
-        rows_read,
-        accepted,
-        rejected,
-        reasons,
-        tuple(empty),
-        tuple(truncated),
-    )
+    conn.execute("DROP TABLE _accepted")
+    conn.execute("DROP TABLE _rejected")
+    return results
 
 
-def _delete_partition(conn: duckdb.DuckDBPyConnection, source: Source, dt: date) -> None:
-    params = [source.name, dt]
-    conn.execute(f"DELETE FROM {raw_table(source)} WHERE _partition_dt = ?", [dt])
+def _delete_partitions(conn: duckdb.DuckDBPyConnection, source: Source, dates: list[date]) -> None:
+    # The range lets DuckDB skip row groups by their min/max; the list picks the dates in it.
+    chosen = "BETWEEN ? AND ? AND list_contains(?, {0})"
+    params = [dates[0], dates[-1], dates]
     conn.execute(
-        f"DELETE FROM {RAW_SCHEMA}.rejected_rows WHERE source = ? AND partition_dt = ?", params
+        f"DELETE FROM {raw_table(source)} WHERE _partition_dt " + chosen.format("_partition_dt"),
+        params,
     )
-    conn.execute(
-        f"DELETE FROM {RAW_SCHEMA}.load_audit WHERE source = ? AND partition_dt = ?", params
-    )
+    for table in ("rejected_rows", "load_audit"):
+        conn.execute(
+            f"DELETE FROM {RAW_SCHEMA}.{table} WHERE source = ? AND partition_dt "
+            + chosen.format("partition_dt"),
+            [source.name, *params],
+        )
 
 
-def _stage_file(ctx: FileContext) -> Staged:
-    """Read one file into the temp tables `_accepted`/`_rejected`."""
+def _stage_file(ctx: FileContext) -> Staged | HotRead:
+    """Read one file into the temp tables `_accepted`/`_rejected`, or say how the hot path reads
+    it together with others (`HotRead`)."""
     path = ctx.path
     if path.is_symlink():
         # A link could point anywhere on the machine (path traversal): never follow it.
@@ -196,7 +269,7 @@ def _stage_file(ctx: FileContext) -> Staged:
         message = f"unsupported file type (expected one of {LANDING_FILE_SUFFIXES})"
         return reject_unreadable_file(ctx, ValueError(message))
     if kind == "parquet":
-        return stage_parquet(ctx)
+        return plan_parquet(ctx)
     try:
         head, complete = read_head(path)
     except (zlib.error, OSError) as error:  # not a gzip stream at all
@@ -207,5 +280,5 @@ def _stage_file(ctx: FileContext) -> Staged:
     if problem:
         return reject_not_utf8(ctx, problem)
     if kind == "csv":
-        return stage_csv(ctx, head)
-    return stage_json_lines(ctx, head)
+        return plan_csv(ctx, head)
+    return plan_json_lines(ctx, head)

@@ -4,6 +4,7 @@ each row as its reason code. Pure SQL building: nothing here touches a connectio
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -24,7 +25,10 @@ JSON_LINE_COLUMN = "__line"
 ROW_COLUMN = "__row"  # the same for a CSV file re-read from a scratch copy
 
 
-INTERNAL_COLUMNS = frozenset({"_source_row", JSON_LINE_COLUMN, ROW_COLUMN})
+FILE_COLUMN = "__file"  # the path a scan read a row from (DuckDB's `filename` option)
+
+
+INTERNAL_COLUMNS = frozenset({"_source_row", JSON_LINE_COLUMN, ROW_COLUMN, FILE_COLUMN})
 
 
 # What a rejected row keeps of a personal-data value (LANDING.md: never a second copy).
@@ -91,36 +95,70 @@ def raw_record_sql(names: tuple[str, ...], personal: frozenset[str]) -> str:
     return f"to_json(struct_pack({', '.join(parts)}))::VARCHAR"
 
 
-def csv_scan(path: Path, names: tuple[str, ...]) -> str:
-    """CSV with the contract's dialect, read as text: never sniffed, nothing guessed."""
+def _paths_sql(paths: Sequence[Path]) -> str:
+    return "[" + ", ".join(quote_literal(str(path)) for path in paths) + "]"
+
+
+def csv_scan(paths: Sequence[Path], names: tuple[str, ...]) -> str:
+    """CSV with the contract's dialect, read as text: never sniffed, nothing guessed. Files read
+    together share their header (`names`); each row carries its file's path in `__file`."""
     spec = ", ".join(f"{quote_literal(n)}: 'VARCHAR'" for n in names)
     return (
-        f"read_csv({quote_literal(str(path))}, header = true, auto_detect = false, "
+        f"read_csv({_paths_sql(paths)}, header = true, auto_detect = false, "
         f"columns = {{{spec}}}, delim = ',', quote = '\"', escape = '\"', "
-        f"max_line_size = {MAX_LINE_BYTES}, hive_partitioning = false)"
+        f"max_line_size = {MAX_LINE_BYTES}, hive_partitioning = false, "
+        f"filename = '{FILE_COLUMN}')"
     )
 
 
-def json_scan(path: Path, source: Source, with_line: bool) -> str:
+def json_scan(paths: Sequence[Path], source: Source, with_line: bool) -> str:
     columns = [*source.column_names, *([JSON_LINE_COLUMN] if with_line else [])]
     spec = ", ".join(
         f"{quote_literal(c)}: '{'BIGINT' if c == JSON_LINE_COLUMN else 'JSON'}'" for c in columns
     )
     return (
-        f"read_json({quote_literal(str(path))}, format = 'newline_delimited', "
-        f"columns = {{{spec}}}, hive_partitioning = false)"
+        f"read_json({_paths_sql(paths)}, format = 'newline_delimited', "
+        f"columns = {{{spec}}}, hive_partitioning = false, filename = '{FILE_COLUMN}')"
+    )
+
+
+def parquet_scan(paths: Sequence[Path], names: tuple[str, ...]) -> str:
+    """Parquet files sharing one schema; a table alias with column names renames the files'
+    columns by position (DuckDB would rename a second `a` to `a_1`)."""
+    aliases = ", ".join(quote_ident(name) for name in names)
+    return (
+        f"read_parquet({_paths_sql(paths)}, hive_partitioning = false, "
+        f"filename = '{FILE_COLUMN}') AS f({aliases})"
     )
 
 
 def relation_sql(
-    scan: str, select: str = "f.*", line_column: str | None = None, alias: str = " f"
+    scan: str,
+    files: Sequence[tuple[Path, str, date]],
+    line_column: str | None = None,
 ) -> str:
-    # DuckDB preserves insertion order, so row_number() over the scan is the record's number in
-    # the file; a file re-read from a scratch copy carries its original number instead.
-    row_number = "row_number() OVER ()"
+    """The rows of a scan (aliased `f`) over `files` ((path scanned, landing file, export date))
+    with their lineage: `_source_row`, `_source_file` and `_partition_dt`.
+
+    DuckDB preserves insertion order, so a row's place in the scan less its file's first place
+    is the record's number in its file; a file re-read from a scratch copy carries its original
+    number in `line_column` instead."""
+    row_number = "__n - min(__n) OVER (PARTITION BY m.__path) + 1"
+    internal = ["__n", FILE_COLUMN]
     if line_column:
         row_number = f"f.{quote_ident(line_column)}"
-    return f"SELECT {row_number} AS _source_row, {select} FROM {scan}{alias}"
+        internal.append(quote_ident(line_column))
+    lineage = ", ".join(
+        f"({quote_literal(str(path))}, {quote_literal(relative)}, DATE '{dt.isoformat()}')"
+        for path, relative, dt in files
+    )
+    return (
+        f"SELECT {row_number} AS _source_row, m._source_file, m._partition_dt, "
+        f"f.* EXCLUDE ({', '.join(internal)}) "
+        f"FROM (SELECT row_number() OVER () AS __n, * FROM {scan}) f "
+        f"JOIN (VALUES {lineage}) m(__path, _source_file, _partition_dt) "
+        f"ON f.{FILE_COLUMN} = m.__path"
+    )
 
 
 MONEY_PLAIN = r"[+-]?[0-9]+(\.[0-9]{0,2}0*)?"
@@ -290,8 +328,9 @@ def _text_and_nested_sql(column: str, file_type: str | None) -> tuple[str, str]:
     return f"{ident}::VARCHAR", "false"
 
 
-def validated_sql(source: Source, file_relation: str, file_types: dict[str, str], dt: date) -> str:
-    """Rows of one file with typed columns and `_reject_code`/`_reject_reason` (NULL when valid)."""
+def validated_sql(source: Source, file_relation: str, file_types: dict[str, str]) -> str:
+    """Rows of files read together (`file_relation`, with their lineage columns) with typed
+    columns and `_reject_code`/`_reject_reason` (NULL when valid)."""
     text_columns, nested, nul = [], [], []
     for c in source.columns:
         file_type = file_types.get(c.name)
@@ -319,9 +358,9 @@ def validated_sql(source: Source, file_relation: str, file_types: dict[str, str]
     message = " ".join(f"WHEN {cond} THEN {msg}" for cond, _, msg in cases)
     return f"""
         WITH file_rows AS (
-            SELECT _source_row, {", ".join(text_columns)},
+            SELECT _source_row, _source_file, _partition_dt, {", ".join(text_columns)},
                 CASE {" ".join(nested)} END AS _nested,
-                DATE {quote_literal(dt.isoformat())} AS _export_date
+                _partition_dt AS _export_date
             FROM {file_relation}
         ), text_rows AS (
             SELECT *, CASE {" ".join(nul)} END AS _nul FROM file_rows
