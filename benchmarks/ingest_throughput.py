@@ -10,7 +10,7 @@ landing format, one file per partition: `<scratch>/<format>/orders/dt=YYYY-MM-DD
 For each format, two figures, each into a new DuckDB file and in a fresh process (so the peak
 RSS is its own):
 
-- ingest: `orchestration.landing.loader.load_partition` for every partition, as the assets do;
+- ingest: `orchestration.landing.loader.load_partitions` over every partition, as the assets do;
 - direct: one `CREATE TABLE t AS SELECT ... FROM read_<format>(<all files>)` with the contract's
   column types and no validation, the lower bound for reading those files into a table.
 
@@ -36,7 +36,7 @@ import duckdb
 
 from orchestration.landing.contract import REPORTING_TIME_ZONE, SOURCES, SQL_TYPES
 from orchestration.landing.discovery import list_partitions
-from orchestration.landing.loader import load_partition
+from orchestration.landing.loader import load_partitions
 from orchestration.simulation.edge_cases import simulate
 from orchestration.sql import quote_ident, quote_literal
 
@@ -63,8 +63,7 @@ def generate_landings(scratch: Path, rows: int, partitions: int, smoke: bool) ->
     simulate(simulated, START, days, seed=7, scale=scale)
     with duckdb.connect(str(scratch / "base.duckdb")) as conn:
         conn.execute("SET enable_progress_bar = false")  # set-up only; measured runs keep defaults
-        for dt in list_partitions(simulated, SOURCE.name):
-            load_partition(conn, simulated, SOURCE.name, dt)
+        load_partitions(conn, simulated, SOURCE.name, list_partitions(simulated, SOURCE.name))
         conn.execute(f"SET TimeZone = {quote_literal(REPORTING_TIME_ZONE)}")
         (base,) = conn.execute("SELECT count(*) FROM raw.orders").fetchone()
         conn.execute(
@@ -102,12 +101,10 @@ def peak_rss_mib() -> float:
 def measure_ingest(landing: Path, warehouse: Path) -> tuple[int, int, float, float]:
     """(rows loaded, rows rejected, seconds, peak RSS MiB) of the project's ingestion."""
     began = time.perf_counter()
-    loaded = rejected = 0
     with duckdb.connect(str(warehouse)) as conn:
-        for dt in list_partitions(landing, SOURCE.name):
-            result = load_partition(conn, landing, SOURCE.name, dt)
-            loaded += result.rows_loaded
-            rejected += result.rows_rejected
+        results = load_partitions(conn, landing, SOURCE.name, list_partitions(landing, SOURCE.name))
+    loaded = sum(result.rows_loaded for result in results)
+    rejected = sum(result.rows_rejected for result in results)
     return loaded, rejected, time.perf_counter() - began, peak_rss_mib()
 
 
