@@ -4,6 +4,7 @@ each row as its reason code. Pure SQL building: nothing here touches a connectio
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -328,34 +329,57 @@ def _text_and_nested_sql(column: str, file_type: str | None) -> tuple[str, str]:
     return f"{ident}::VARCHAR", "false"
 
 
+INTEGER_TYPES = frozenset(
+    {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"}
+)
+
+
+def _native_sql(column: Column, file_type: str | None) -> str | None:
+    """The typed value straight from a Parquet value that already has the contract's type (a
+    timestamp, an integer, a decimal with at most two places), else None: such values are
+    never turned into text and parsed back."""
+    ident = quote_ident(column.name)
+    if column.kind == "timestamp" and file_type in NATIVE_TIMESTAMP_TYPES:
+        return f"{ident}::TIMESTAMPTZ"  # without a zone: Asia/Shanghai time
+    if column.kind == "integer" and file_type in INTEGER_TYPES:
+        return f"TRY_CAST({ident} AS BIGINT)"
+    places = re.fullmatch(r"DECIMAL\(\d+,(\d+)\)", file_type or "")
+    if column.kind == "money" and places and int(places.group(1)) <= 2:
+        return f"{ident}::DECIMAL(38, 2)"
+    return None
+
+
 def validated_sql(source: Source, file_relation: str, file_types: dict[str, str]) -> str:
     """Rows of files read together (`file_relation`, with their lineage columns) with typed
     columns and `_reject_code`/`_reject_reason` (NULL when valid)."""
-    text_columns, nested, nul = [], [], []
+    text_columns, nested, nul, typed_columns = [], [], [], []
     for c in source.columns:
         file_type = file_types.get(c.name)
+        ident = quote_ident(c.name)
         text, is_nested = _text_and_nested_sql(c.name, file_type)
+        native = _native_sql(c, file_type)
+        typed = _typed_sql(c, f"v_{c.name}")
+        if native is not None:
+            # The rules read a value's text only to tell whether it is there.
+            text = f"CASE WHEN {ident} IS NOT NULL THEN 'native' END"
+            text_columns.append(f"{native} AS n_{c.name}")
+            typed = f"n_{c.name}" if c.kind != "money" else typed
         text_columns.append(f"{text} AS v_{c.name}")
         if c.kind == "money":
-            native = quote_ident(c.name) if file_type in ("DOUBLE", "FLOAT") else None
-            text_columns.append(f"{_money_sql(text, native)} AS m_{c.name}")
-        if c.kind == "timestamp" and file_type in NATIVE_TIMESTAMP_TYPES:
-            # A Parquet timestamp is used as it is (without a zone: Asia/Shanghai time).
-            text_columns.append(f"{quote_ident(c.name)}::TIMESTAMPTZ AS n_{c.name}")
+            double = ident if file_type in ("DOUBLE", "FLOAT") else None
+            money = f"n_{c.name}" if native is not None else _money_sql(text, double)
+            text_columns.append(f"{money} AS m_{c.name}")
         nested.append(f"WHEN {is_nested} THEN {quote_literal(c.name)}")
         if c.kind in ("id", "string", "enum"):
             nul.append(f"WHEN contains(v_{c.name}, chr(0)) THEN {quote_literal(c.name)}")
-    typed_columns = []
-    for c in source.columns:
-        typed = _typed_sql(c, f"v_{c.name}")
-        if c.kind == "timestamp" and file_types.get(c.name) in NATIVE_TIMESTAMP_TYPES:
-            typed = f"n_{c.name}"
         if c.default is not None:
             typed = f"coalesce({typed}, {c.default})"
-        typed_columns.append(f"{typed}::{SQL_TYPES[c.kind]} AS {quote_ident(c.name)}")
+        typed_columns.append(f"{typed}::{SQL_TYPES[c.kind]} AS {ident}")
     cases = reject_reason_cases(source)
     code = " ".join(f"WHEN {cond} THEN {quote_literal(code)}" for cond, code, _ in cases)
     message = " ".join(f"WHEN {cond} THEN {msg}" for cond, _, msg in cases)
+    typed_names = ", ".join(quote_ident(c.name) for c in source.columns)
+    # Only the typed values and the verdict are kept: the text forms are not stored.
     return f"""
         WITH file_rows AS (
             SELECT _source_row, _source_file, _partition_dt, {", ".join(text_columns)},
@@ -367,6 +391,7 @@ def validated_sql(source: Source, file_relation: str, file_types: dict[str, str]
         ), typed_rows AS (
             SELECT *, {", ".join(typed_columns)} FROM text_rows
         )
-        SELECT *, CASE {code} END AS _reject_code, CASE {message} END AS _reject_reason
+        SELECT _source_row, _source_file, _partition_dt, {typed_names},
+            CASE {code} END AS _reject_code, CASE {message} END AS _reject_reason
         FROM typed_rows
     """

@@ -170,6 +170,78 @@ def test_parquet_doubles_and_decimals(conn, tmp_path) -> None:
     }  # fmt: skip
 
 
+def test_natively_typed_parquet_gets_the_verdicts_of_the_same_values_as_text(
+    conn, tmp_path
+) -> None:
+    """Parquet integers, two-place decimals and timestamps skip the text round trip; the rows
+    that load, their values and each reject's reason must be those of the same values in CSV."""
+    big = f"{MAX_ORDER_AMOUNT}.01"
+    cases = [  # (order_id, quantity, paid_amount, discount_amount, refund_amount, paid_at)
+        ("ok", "2", "100.00", "10.00", None, "2021-06-15 20:01:00+08"),
+        ("zero_quantity", "0", "100.00", "10.00", None, "2021-06-15 20:01:00+08"),
+        ("negative_discount", "1", "100.00", "-1.00", None, "2021-06-15 20:01:00+08"),
+        ("no_paid_amount", "1", None, "10.00", None, "2021-06-15 20:01:00+08"),
+        ("above_bound", "1", big, "10.00", None, "2021-06-15 20:01:00+08"),
+        ("refund_above_paid", "1", "100.00", "10.00", "100.1", "2021-06-15 20:01:00+08"),
+        ("paid_in_the_future", "1", "100.00", "10.00", None, "2021-06-18 20:01:00+08"),
+        ("paid_before_1970", "1", "100.00", "10.00", None, "1969-12-31 23:00:00+00"),
+    ]
+    base = {k: v for k, v in PERSONAL_ORDER.items() if k not in ("item_amount", "created_at")}
+    rows = [
+        {**base, "order_id": order_id, "quantity": quantity, "paid_amount": paid or "",
+         "discount_amount": discount, "refund_amount": refund or "", "paid_at": paid_at,
+         "item_amount": "110.00", "created_at": "2021-06-15T20:00:00+08:00",
+         "updated_at": "2021-06-15T20:02:00+08:00"}
+        for order_id, quantity, paid, discount, refund, paid_at in cases
+    ]  # fmt: skip
+    folder = partition_dir(tmp_path, "orders")
+    (folder / "text.csv").write_text(csv_text(rows), encoding="utf-8")
+    native = {
+        "quantity": "INTEGER",
+        "paid_amount": "DECIMAL(18,2)",
+        "discount_amount": "DECIMAL(18,2)",
+        "refund_amount": "DECIMAL(12,1)",
+        "item_amount": "DECIMAL(18,2)",
+        "paid_at": "TIMESTAMPTZ",
+        "created_at": "TIMESTAMPTZ",
+        "updated_at": "TIMESTAMPTZ",
+    }
+    columns = ", ".join(
+        f"TRY_CAST(nullif({name}, '') AS {native[name]}) AS {name}" if name in native else name
+        for name in rows[0]
+    )
+    conn.execute(
+        f"COPY (SELECT {columns} FROM read_csv('{folder / 'text.csv'}', all_varchar = true)) "
+        f"TO '{folder / 'typed.parquet'}' (FORMAT parquet)"
+    )
+    types = dict(
+        conn.execute(f"DESCRIBE SELECT * FROM '{folder / 'typed.parquet'}'").fetchall()[i][:2]
+        for i in range(len(rows[0]))
+    )
+    assert types["quantity"] == "INTEGER" and types["paid_at"].startswith("TIMESTAMP")
+    load_counts(conn, tmp_path, "orders")
+    by_file = conn.execute(
+        "SELECT regexp_extract(_source_file, '[^/]+$'), list((order_id, quantity, paid_amount, "
+        "discount_amount, refund_amount, paid_at) ORDER BY order_id) FROM raw.orders GROUP BY 1"
+    ).fetchall()
+    loaded = dict(by_file)
+    assert loaded["typed.parquet"] == loaded["text.csv"]
+    assert [row[0] for row in loaded["text.csv"]] == ["no_paid_amount", "ok"]
+    verdicts = {
+        name: [(row, code) for file, row, code in rejects(conn) if file == name]
+        for name in ("text.csv", "typed.parquet")
+    }
+    assert verdicts["typed.parquet"] == verdicts["text.csv"]
+    assert [code for _, code in verdicts["text.csv"]] == [
+        "quantity_below_minimum",
+        "discount_amount_below_minimum",
+        "paid_amount_out_of_range",
+        "refund_exceeds_paid",
+        "paid_at_out_of_window",
+        "paid_at_out_of_range",
+    ]
+
+
 def test_amounts_above_the_bound_are_rejected_so_sums_fit_the_marts(conn, tmp_path) -> None:
     # The bounds keep any realistic sum inside the marts' DECIMAL(18,2) (< 10^16).
     assert (10**9 - 1) * MAX_ORDER_AMOUNT < 10**16
