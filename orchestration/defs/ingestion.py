@@ -134,9 +134,9 @@ def build_ingestion_asset(source_name: str, partitions: PartitionsDefinition) ->
 
             def report(results: list[LoadResult]) -> None:
                 progress_log.info(
-                    f"{source_name}: {len(results)}/{len(changed)} export dates loaded "
+                    f"{source_name}: {len(results)}/{len(changed)} export dates "
                     f"(to {results[-1].partition_dt}), "
-                    f"{sum(r.rows_loaded for r in results):,} rows"
+                    f"{sum(r.rows_loaded for r in results):,} rows loaded"
                 )
 
             fresh = {
