@@ -27,11 +27,11 @@ def build_definitions(settings: Settings) -> Definitions:
         # is prepared explicitly (`lcw prepare`, `lcw run`, the tests).
         prepare_dbt_manifest(settings)
     partitions = export_date_partitions(settings.first_export_date)
-    # Everything is partitioned by export date: a run over a window of dates is one run of one
-    # job, with one dbt invocation.
+    # The ingestion assets are partitioned by export date; a run over a window of dates is one
+    # run of one job, with one dbt invocation that takes the window from the run's tags.
     ingestion = build_ingestion_assets(partitions)
-    dbt = build_dbt_assets(settings, partitions)
-    published = build_published_asset(mart_keys([dbt]), partitions)
+    dbt = build_dbt_assets(settings)
+    published = build_published_asset(mart_keys([dbt]))
     assets = [*ingestion, dbt, published]
     update_job = build_update_job(assets)
     return Definitions(

@@ -7,9 +7,7 @@ from dagster import (
     AssetExecutionContext,
     AssetKey,
     AssetsDefinition,
-    BackfillPolicy,
     MaterializeResult,
-    PartitionsDefinition,
     asset,
 )
 from dagster_duckdb import DuckDBResource
@@ -29,24 +27,19 @@ def mart_keys(dbt_assets: Sequence[AssetsDefinition]) -> list[AssetKey]:
     return sorted(keys, key=lambda key: key.to_user_string())
 
 
-def build_published_asset(
-    marts: list[AssetKey], partitions: PartitionsDefinition
-) -> AssetsDefinition:
-    """Partitioned like the dbt assets it copies, so it is the last step of the same run."""
+def build_published_asset(marts: list[AssetKey]) -> AssetsDefinition:
+    """The copy of the marts, the last step of the run that built them."""
     mart_names = [key.path[-1] for key in marts]
 
     @asset(
         key=PUBLISHED_KEY,
         deps=marts,
-        partitions_def=partitions,
-        backfill_policy=BackfillPolicy.single_run(),
         pool=WAREHOUSE_POOL,
         group_name="published",
         kinds={"duckdb"},
         description=(
-            "A read-only copy of the marts schema for BI users (no raw or personal data). "
-            "Partitioned by export date: a partition is materialised when the copy is published "
-            "by the run that loaded that export date; each copy holds every date loaded so far."
+            "A read-only copy of the marts schema for BI users (no raw or personal data), "
+            "published at the end of every run; each copy holds every date loaded so far."
         ),
     )
     def published_marts(

@@ -86,12 +86,15 @@ def test_definitions_validate_with_the_dagster_cli(dbt_manifest: Path) -> None:
 
 
 def test_one_job_runs_ingestion_one_dbt_build_and_the_publish(defs) -> None:
-    """Every asset is partitioned by export date, and one job over a window of dates runs the
-    ingestion steps, one dbt step (every model, seed and test) and the publish, in that order."""
+    """The ingestion assets are partitioned by export date, the dbt assets and the published copy
+    are not (Dagster writes events per asset and partition); one job over a window of dates runs
+    the ingestion steps, one dbt step (every model, seed and test) and the publish, in order."""
     graph = defs.resolve_asset_graph()
     keys = graph.get_all_asset_keys()
-    assert all(graph.get(k).partitions_def == graph.get(AssetKey(["raw", "orders"])).partitions_def
-               for k in keys if graph.get(k).is_materializable)  # fmt: skip
+    partitioned = {
+        k for k in keys if graph.get(k).is_materializable and graph.get(k).partitions_def
+    }
+    assert partitioned == {AssetKey(["raw", source]) for source in SOURCES}
     jobs = [job.name for job in defs.resolve_all_job_defs() if not job.name.startswith("__")]
     assert jobs == ["update_warehouse"]
     job = defs.resolve_job_def("update_warehouse")
@@ -101,7 +104,6 @@ def test_one_job_runs_ingestion_one_dbt_build_and_the_publish(defs) -> None:
     dbt = defs.resolve_assets_def(AssetKey(["marts", "gmv_daily"]))
     assert dbt.node_def.name == "warehouse_dbt"
     assert {k for k in keys if k.path[0] not in ("raw", "published")} == set(dbt.keys)
-    assert dbt.backfill_policy.max_partitions_per_run is None  # a window is one run
     assert job.asset_layer.selected_asset_keys == {
         k for k in keys if graph.get(k).is_materializable
     }
@@ -181,6 +183,32 @@ def test_dbt_vars_stay_the_same_from_run_to_run() -> None:
         assert os.environ["LCW_EXPORT_DATE_TO"] == "2021-06-03"
         assert dbt_build_args(settings) == args
     assert "LCW_EXPORT_DATE_FROM" not in os.environ
+
+
+def test_the_dbt_window_is_the_runs_export_dates() -> None:
+    """The unpartitioned dbt step takes its window from the run: a range of partitions (lcw
+    run, the sensor), one partition (the schedule), the config, or none (every date)."""
+    from datetime import date
+
+    from orchestration.defs.dbt.assets import DbtBuildConfig
+    from orchestration.defs.partitions import partition_range_tags
+
+    june = (date(2021, 6, 1), date(2021, 6, 3))
+    config = DbtBuildConfig()
+    assert config.export_dates(partition_range_tags("2021-06-01", "2021-06-03")) == june
+    assert config.export_dates({"dagster/partition": "2021-06-02"}) == (june[0].replace(day=2),) * 2
+    assert config.export_dates({}) is None
+    chosen = DbtBuildConfig(first_export_date="2021-06-01", last_export_date="2021-06-03")
+    assert chosen.export_dates({"dagster/partition": "2021-07-01"}) == june
+    assert DbtBuildConfig(last_export_date="2021-06-03").export_dates({}) == (june[1], june[1])
+    import os
+
+    os.environ["LCW_EXPORT_DATE_FROM"] = "1999-01-01"  # a stale window is never inherited
+    try:
+        with export_window_env(None):
+            assert "LCW_EXPORT_DATE_FROM" not in os.environ
+    finally:
+        os.environ.pop("LCW_EXPORT_DATE_FROM")
 
 
 def test_daily_schedule_requests_yesterdays_partition(defs) -> None:

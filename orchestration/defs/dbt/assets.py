@@ -1,15 +1,17 @@
 """The dbt assets, built by a factory when the definitions load (never at import): the manifest
 must exist by then (`prepare_dbt_manifest`).
 
-Every dbt model, seed and test is in one `@dbt_assets` definition, partitioned by export date
-like the ingestion assets, so a run over a window of export dates is one `dbt build`. The window
-reaches the incremental models in the environment (`export_window_env`): they update the keys
-the window touches. Everything else is rebuilt in full from that state in the same invocation.
+Every dbt model, seed and test is in one `@dbt_assets` definition, so a run over a window of
+export dates is one `dbt build`. The assets are not partitioned (see defs/partitions.py): the
+window is the export dates of the run (its partition tags, or the config), and reaches the
+incremental models in the environment (`export_window_env`): they update the keys the window
+touches. Everything else is rebuilt in full from that state in the same invocation. Without a
+window (the dbt assets materialised alone) the incremental models process every loaded date.
 """
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date
 from typing import Any
@@ -18,17 +20,15 @@ from dagster import (
     AssetExecutionContext,
     AssetMaterialization,
     AssetsDefinition,
-    BackfillPolicy,
     Config,
     Output,
-    PartitionsDefinition,
 )
 from dagster_dbt import DbtCliResource, dbt_assets
 from pydantic import Field
 
 from orchestration.defs.dbt.project import dbt_project
 from orchestration.defs.dbt.translator import warehouse_translator
-from orchestration.defs.partitions import export_dates_of
+from orchestration.defs.partitions import run_export_dates
 from orchestration.defs.progress import is_milestone, progress_log
 from orchestration.settings import WAREHOUSE_POOL, Settings
 
@@ -43,11 +43,16 @@ def dbt_build_args(settings: Settings) -> list[str]:
 
 
 @contextmanager
-def export_window_env(export_dates: tuple[date, date]) -> Iterator[None]:
+def export_window_env(export_dates: tuple[date, date] | None) -> Iterator[None]:
     """Environment variables that tell the incremental models which export dates (inclusive)
-    to process (macro `in_export_window`), set for the dbt process started inside the block."""
+    to process (macro `in_export_window`), set for the dbt process started inside the block;
+    None unsets them (every date is processed)."""
     previous = {name: os.environ.get(name) for name in EXPORT_WINDOW_ENV}
-    os.environ.update(zip(EXPORT_WINDOW_ENV, (d.isoformat() for d in export_dates), strict=True))
+    for name in EXPORT_WINDOW_ENV:
+        os.environ.pop(name, None)
+    if export_dates is not None:
+        dates = (d.isoformat() for d in export_dates)
+        os.environ.update(zip(EXPORT_WINDOW_ENV, dates, strict=True))
     try:
         yield
     finally:
@@ -73,6 +78,16 @@ def with_progress(events: Iterator[Any], models: int) -> Iterator[Any]:
 class DbtBuildConfig(Config):
     """Run config of the dbt assets (op `warehouse_dbt`)."""
 
+    first_export_date: str | None = Field(
+        default=None,
+        description=(
+            "First export date (YYYY-MM-DD) whose loads the incremental models process; by "
+            "default the run's partitions, or every loaded date when the run has none."
+        ),
+    )
+    last_export_date: str | None = Field(
+        default=None, description="Last export date (inclusive); see first_export_date."
+    )
     full_refresh: bool = Field(
         default=False,
         description=(
@@ -81,21 +96,26 @@ class DbtBuildConfig(Config):
         ),
     )
 
+    def export_dates(self, tags: Mapping[str, str]) -> tuple[date, date] | None:
+        """The window: this config's dates, else the run's partitions, else none."""
+        if self.first_export_date or self.last_export_date:
+            first = date.fromisoformat(self.first_export_date or self.last_export_date or "")
+            last = date.fromisoformat(self.last_export_date or self.first_export_date or "")
+            return first, last
+        return run_export_dates(tags)
+
     def args(self, build_args: list[str]) -> list[str]:
         return [*build_args, "--full-refresh"] if self.full_refresh else build_args
 
 
-def build_dbt_assets(settings: Settings, partitions: PartitionsDefinition) -> AssetsDefinition:
-    """Every dbt model, seed and test, partitioned by export date, for runs against `settings`."""
+def build_dbt_assets(settings: Settings) -> AssetsDefinition:
+    """Every dbt model, seed and test, for runs against `settings`."""
     build_args = dbt_build_args(settings)
 
     @dbt_assets(
         manifest=dbt_project.manifest_path,
         project=dbt_project,
         dagster_dbt_translator=warehouse_translator(),
-        partitions_def=partitions,
-        # A window of export dates is one run and one `dbt build`, however many dates it holds.
-        backfill_policy=BackfillPolicy.single_run(),
         pool=WAREHOUSE_POOL,
         name=DBT_ASSETS_NAME,
     )
@@ -104,7 +124,10 @@ def build_dbt_assets(settings: Settings, partitions: PartitionsDefinition) -> As
     ) -> Iterator[Any]:
         """One `dbt build` for the run's window of export dates: the incremental models update
         the keys the window touches, every other model is rebuilt from them, every test runs."""
-        with export_window_env(export_dates_of(context)):
+        window = config.export_dates(context.run.tags)
+        if window is None:
+            context.log.info("no export dates given: the incremental models process every date")
+        with export_window_env(window):
             invocation = dbt.cli(config.args(build_args), context=context)
         yield from with_progress(invocation.stream(), len(context.selected_asset_keys))
 
