@@ -36,7 +36,7 @@ from orchestration.landing.fingerprints import (
 )
 from orchestration.landing.lake import export_partition, exported_fingerprint
 from orchestration.landing.loader import load_partitions
-from orchestration.landing.raw_tables import LoadResult, trailing_average_loaded
+from orchestration.landing.raw_tables import LoadResult, trailing_averages_loaded
 from orchestration.settings import WAREHOUSE_POOL
 
 REJECT_RATIO_CHECK = "reject_ratio_within_threshold"
@@ -144,6 +144,7 @@ def build_ingestion_asset(source_name: str, partitions: PartitionsDefinition) ->
                 for result in load_partitions(conn, landing.path, source_name, changed, report)
             }
             record_fingerprints(conn, source_name, {dt: fingerprints[dt] for dt in changed})
+            baselines = trailing_averages_loaded(conn, source_name, dates)
             for dt in dates:
                 result = fresh.get(dt) or previous[dt]
                 # The spark engine reads raw from the lake: export what was loaded, and an
@@ -155,7 +156,7 @@ def build_ingestion_asset(source_name: str, partitions: PartitionsDefinition) ->
                 ):
                     export_partition(conn, lake.raw_path, source_name, dt, fingerprints[dt])
                 loads.append(result)
-                baseline = trailing_average_loaded(conn, source_name, dt)
+                baseline = baselines[dt]
                 if (
                     baseline is not None
                     and baseline >= ROW_COUNT_MIN_BASELINE

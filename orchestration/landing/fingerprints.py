@@ -75,9 +75,10 @@ def record_fingerprints(
     if not fingerprints:
         return
     ensure_fingerprints_table(conn)
-    conn.executemany(
-        f"INSERT OR REPLACE INTO {FINGERPRINTS_TABLE} VALUES (?, ?, ?)",
-        [[source, dt, fingerprint] for dt, fingerprint in fingerprints.items()],
+    conn.execute(
+        f"INSERT OR REPLACE INTO {FINGERPRINTS_TABLE} "
+        "SELECT ?, unnest(?::DATE[]), unnest(?::VARCHAR[])",
+        [source, list(fingerprints), list(fingerprints.values())],
     )
 
 

@@ -215,15 +215,14 @@ def _replace_partitions(
             _delete_partitions(conn, source, dates)
         conn.execute(f"INSERT INTO {raw_table(source)} SELECT * FROM _accepted")
         conn.execute(f"INSERT INTO {RAW_SCHEMA}.rejected_rows SELECT * FROM _rejected")
-        conn.executemany(
+        columns = list(zip(*(_audit_row(result) for result in results), strict=True))
+        conn.execute(
             f"INSERT INTO {RAW_SCHEMA}.load_audit (source, partition_dt, files, rows_read, "
-            "rows_loaded, rows_rejected, loaded_at, empty_files, truncated_files) "
-            "VALUES (?, ?, ?, ?, ?, ?, now(), ?, ?)",
-            [
-                [*(r.source, r.partition_dt, r.files, r.rows_read, r.rows_loaded)]
-                + [r.rows_rejected, len(r.empty_files), len(r.truncated_files)]
-                for r in results
-            ],
+            "rows_loaded, rows_rejected, empty_files, truncated_files, loaded_at) "
+            "SELECT unnest(?::VARCHAR[]), unnest(?::DATE[]), unnest(?::INTEGER[]), "
+            "unnest(?::BIGINT[]), unnest(?::BIGINT[]), unnest(?::BIGINT[]), "
+            "unnest(?::INTEGER[]), unnest(?::INTEGER[]), now()",
+            [list(column) for column in columns],
         )
         conn.execute("COMMIT")
     except BaseException:
@@ -232,6 +231,15 @@ def _replace_partitions(
     conn.execute("DROP TABLE _accepted")
     conn.execute("DROP TABLE _rejected")
     return results
+
+
+def _audit_row(result: LoadResult) -> tuple[object, ...]:
+    """A load's row of `raw.load_audit` (but the time it was loaded)."""
+    return (
+        *(result.source, result.partition_dt, result.files, result.rows_read),
+        *(result.rows_loaded, result.rows_rejected),
+        *(len(result.empty_files), len(result.truncated_files)),
+    )
 
 
 def _delete_partitions(conn: duckdb.DuckDBPyConnection, source: Source, dates: list[date]) -> None:

@@ -4,7 +4,7 @@ and the load audit (`raw.load_audit`), and what one partition load reports."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 import duckdb
 
@@ -73,15 +73,17 @@ def ensure_raw_schema(conn: duckdb.DuckDBPyConnection) -> None:
         )
 
 
-def trailing_average_loaded(
-    conn: duckdb.DuckDBPyConnection, source_name: str, dt: date, days: int = 7
-) -> float | None:
-    """Average rows loaded per partition over the `days` export dates before `dt` that were
-    loaded (None when there are none): the baseline of the row-count-drop check."""
+def trailing_averages_loaded(
+    conn: duckdb.DuckDBPyConnection, source_name: str, dates: list[date], days: int = 7
+) -> dict[date, float | None]:
+    """For each of `dates`, the average rows loaded per partition over the `days` export dates
+    before it that were loaded (None when there are none): the baseline of the
+    row-count-drop check. One query for all the dates."""
     ensure_raw_schema(conn)
-    (average,) = conn.execute(
-        f"SELECT avg(rows_loaded) FROM {RAW_SCHEMA}.load_audit "
-        "WHERE source = ? AND partition_dt < ? AND partition_dt >= ?",
-        [source_name, dt, dt - timedelta(days=days)],
-    ).fetchone()
-    return None if average is None else float(average)
+    rows = conn.execute(
+        f"SELECT d.dt, avg(a.rows_loaded) FROM unnest(?::DATE[]) d(dt) "
+        f"LEFT JOIN {RAW_SCHEMA}.load_audit a ON a.source = ? "
+        "AND a.partition_dt < d.dt AND a.partition_dt >= d.dt - ?::INTEGER GROUP BY d.dt",
+        [dates, source_name, days],
+    ).fetchall()
+    return {dt: None if average is None else float(average) for dt, average in rows}
