@@ -78,41 +78,50 @@ def finish_files(
     """Validate the rows of `relation` (the rows of `files`, read together, with their lineage
     columns) into the temp tables; return how many rows each file had."""
     conn, source = files[0].conn, files[0].source
-    conn.execute(f"CREATE OR REPLACE TEMP TABLE _file AS {relation}")
+    # A view, not a table: the files are read once, by the validation below; only when rows are
+    # rejected are they read again, for those rows' raw records.
+    conn.execute(f"CREATE OR REPLACE TEMP VIEW _file_rows AS {relation}")
     file_types = {
-        name: str(data_type) for name, data_type, *_ in conn.execute("DESCRIBE _file").fetchall()
+        name: str(data_type)
+        for name, data_type, *_ in conn.execute("DESCRIBE _file_rows").fetchall()
     }
-    rows = dict(conn.execute("SELECT _source_file, count(*) FROM _file GROUP BY 1").fetchall())
     raw_record = raw_record_sql(columns, personal)
     missing = [c.name for c in source.columns if c.required and c.name not in file_types]
     if missing:
         conn.execute(
             "INSERT INTO _rejected SELECT ?, _partition_dt, _source_file, _source_row, "
-            f"'missing_required_column', ?, {raw_record} FROM _file",
+            f"'missing_required_column', ?, {raw_record} FROM _file_rows",
             [source.name, f"file lacks required column(s): {', '.join(missing)}"],
         )
-        conn.execute("DROP TABLE _file")
-        return rows
+        rows = conn.execute("SELECT _source_file, count(*) FROM _file_rows GROUP BY 1").fetchall()
+        conn.execute("DROP VIEW _file_rows")
+        return dict(rows)
     conn.execute(
-        "CREATE OR REPLACE TEMP TABLE _validated AS " + validated_sql(source, "_file", file_types)
+        "CREATE OR REPLACE TEMP TABLE _validated AS "
+        + validated_sql(source, "_file_rows", file_types)
     )
+    counts = conn.execute(
+        "SELECT _source_file, count(*), count(_reject_code) FROM _validated GROUP BY 1"
+    ).fetchall()
     typed = ", ".join(quote_ident(c) for c in source.column_names)
     conn.execute(
         f"INSERT INTO _accepted SELECT {typed}, _partition_dt, _source_file, _source_row "
         "FROM _validated WHERE _reject_code IS NULL"
     )
-    conn.execute(
-        "INSERT INTO _rejected SELECT ?, v._partition_dt, v._source_file, v._source_row, "
-        "v._reject_code, v._reject_reason, f._raw FROM _validated v JOIN ("
-        f"  SELECT _source_file, _source_row, {raw_record} AS _raw FROM _file"
-        "   WHERE (_source_file, _source_row) IN ("
-        "       SELECT (_source_file, _source_row) FROM _validated WHERE _reject_code IS NOT NULL)"
-        ") f USING (_source_file, _source_row) WHERE v._reject_code IS NOT NULL",
-        [source.name],
-    )
-    conn.execute("DROP TABLE _file")
+    if any(rejected for _, _, rejected in counts):
+        conn.execute(
+            "INSERT INTO _rejected SELECT ?, v._partition_dt, v._source_file, v._source_row, "
+            "v._reject_code, v._reject_reason, f._raw FROM _validated v JOIN ("
+            f"  SELECT _source_file, _source_row, {raw_record} AS _raw FROM _file_rows"
+            "   WHERE (_source_file, _source_row) IN ("
+            "       SELECT (_source_file, _source_row) FROM _validated"
+            "       WHERE _reject_code IS NOT NULL)"
+            ") f USING (_source_file, _source_row) WHERE v._reject_code IS NOT NULL",
+            [source.name],
+        )
+    conn.execute("DROP VIEW _file_rows")
     conn.execute("DROP TABLE _validated")
-    return rows
+    return {file: rows for file, rows, _ in counts}
 
 
 def reject_duplicates(ctx: FileContext, relation: str, columns: FileColumns, what: str) -> int:
@@ -140,7 +149,7 @@ def forget_files(files: Sequence[FileContext]) -> None:
     conn = files[0].conn
     conn.execute("DELETE FROM _accepted WHERE _source_file IN (SELECT unnest(?))", [relatives])
     conn.execute("DELETE FROM _rejected WHERE source_file IN (SELECT unnest(?))", [relatives])
-    conn.execute("DROP TABLE IF EXISTS _file")
+    conn.execute("DROP VIEW IF EXISTS _file_rows")
     conn.execute("DROP TABLE IF EXISTS _validated")
 
 

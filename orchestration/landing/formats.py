@@ -35,6 +35,7 @@ from orchestration.landing.validation import (
     FILE_COLUMN,
     JSON_LINE_COLUMN,
     MASK,
+    PARQUET_ROW_COLUMN,
     ROW_COLUMN,
     FileColumns,
     csv_scan,
@@ -58,14 +59,21 @@ class HotRead:
     personal: frozenset[str]
     scan: Callable[[Sequence[Path]], str]  # the files' rows, aliased `f`, path in `__file`
     cold: Callable[[FileContext, duckdb.Error], Staged]  # when DuckDB cannot read it as a whole
+    # The scan's own record number and what it counts from, if it has one (`relation_sql`).
+    row_number: tuple[str, int] | tuple[()] = ()
 
 
 def read_together(reads: Sequence[HotRead]) -> dict[str, int]:
     """Validate the rows of files of one key into the temp tables in one statement; return each
     file's row count. Raises duckdb.Error when any file cannot be read as a whole."""
     first = reads[0]
+    numbered = (
+        {"line_column": PARQUET_ROW_COLUMN, "first_line": 0} if first.key[0] == "parquet" else {}
+    )
     relation = relation_sql(
-        first.scan([read.ctx.path for read in reads]), [read.ctx.scanned_as() for read in reads]
+        first.scan([read.ctx.path for read in reads]),
+        [read.ctx.scanned_as() for read in reads],
+        **numbered,
     )
     return finish_files([read.ctx for read in reads], relation, first.columns, first.personal)
 
@@ -116,6 +124,7 @@ def plan_parquet(ctx: FileContext) -> HotRead | Staged:
         columns.personal,
         lambda paths: parquet_scan(paths, names),
         reject_unreadable_file,
+        (PARQUET_ROW_COLUMN, 0),
     )
 
 

@@ -123,13 +123,17 @@ def json_scan(paths: Sequence[Path], source: Source, with_line: bool) -> str:
     )
 
 
+# Parquet's own row number in each file (DuckDB's `file_row_number` option), counted from 0.
+PARQUET_ROW_COLUMN = "file_row_number"
+
+
 def parquet_scan(paths: Sequence[Path], names: tuple[str, ...]) -> str:
     """Parquet files sharing one schema; a table alias with column names renames the files'
     columns by position (DuckDB would rename a second `a` to `a_1`)."""
     aliases = ", ".join(quote_ident(name) for name in names)
     return (
         f"read_parquet({_paths_sql(paths)}, hive_partitioning = false, "
-        f"filename = '{FILE_COLUMN}') AS f({aliases})"
+        f"file_row_number = true, filename = '{FILE_COLUMN}') AS f({aliases})"
     )
 
 
@@ -137,26 +141,31 @@ def relation_sql(
     scan: str,
     files: Sequence[tuple[Path, str, date]],
     line_column: str | None = None,
+    first_line: int = 1,
 ) -> str:
     """The rows of a scan (aliased `f`) over `files` ((path scanned, landing file, export date))
     with their lineage: `_source_row`, `_source_file` and `_partition_dt`.
 
-    DuckDB preserves insertion order, so a row's place in the scan less its file's first place
-    is the record's number in its file; a file re-read from a scratch copy carries its original
-    number in `line_column` instead."""
-    row_number = "__n - min(__n) OVER (PARTITION BY m.__path) + 1"
-    internal = ["__n", FILE_COLUMN]
-    if line_column:
-        row_number = f"f.{quote_ident(line_column)}"
-        internal.append(quote_ident(line_column))
+    A record's number in its file is `line_column` when the scan has one (a file re-read from
+    a scratch copy keeps its original number; Parquet numbers its rows from `first_line` 0).
+    Otherwise it is the row's place in the scan less its file's first place: DuckDB preserves
+    insertion order."""
     lineage = ", ".join(
         f"({quote_literal(str(path))}, {quote_literal(relative)}, DATE '{dt.isoformat()}')"
         for path, relative, dt in files
     )
+    if line_column:
+        numbered = f"SELECT * FROM {scan}"
+        row_number = f"CAST(f.{quote_ident(line_column)} AS BIGINT) + {1 - first_line}"
+        internal = [FILE_COLUMN, quote_ident(line_column)]
+    else:
+        numbered = f"SELECT row_number() OVER () AS __n, * FROM {scan}"
+        row_number = "__n - min(__n) OVER (PARTITION BY m.__path) + 1"
+        internal = ["__n", FILE_COLUMN]
     return (
         f"SELECT {row_number} AS _source_row, m._source_file, m._partition_dt, "
         f"f.* EXCLUDE ({', '.join(internal)}) "
-        f"FROM (SELECT row_number() OVER () AS __n, * FROM {scan}) f "
+        f"FROM ({numbered}) f "
         f"JOIN (VALUES {lineage}) m(__path, _source_file, _partition_dt) "
         f"ON f.{FILE_COLUMN} = m.__path"
     )
