@@ -3,6 +3,11 @@
     uv run python benchmarks/ingest_throughput.py                  # ~1,000,000 order versions
     uv run python benchmarks/ingest_throughput.py --smoke          # a few thousand rows, seconds
     uv run python benchmarks/ingest_throughput.py --rows 200000 --partitions 4 --keep /tmp/tp
+    uv run python benchmarks/ingest_throughput.py --landing data/benchmarks/<size>/landing
+
+With --landing, it measures the orders of an existing landing zone instead (a calibrated one
+from `lcw simulate`, in Parquet, one file per export date): ingestion of all its dates against
+the direct read of the same files, three times each, alternating, and prints the medians.
 
 The simulator makes a base set of order versions once (only the rows ingestion accepts). DuckDB
 replicates them up to --rows (order_id gets a `-<copy>` suffix) and writes the same rows in every
@@ -129,7 +134,7 @@ def direct_scan(fmt: str, files: list[Path]) -> str:
 
 def measure_direct(fmt: str, landing: Path, warehouse: Path) -> tuple[int, float, float]:
     """(rows, seconds, peak RSS MiB) of DuckDB reading the same files into a table."""
-    files = sorted(landing.glob(f"{SOURCE.name}/dt=*/part.{fmt}"))
+    files = sorted(landing.glob(f"{SOURCE.name}/dt=*/part*.{fmt}"))
     began = time.perf_counter()
     with duckdb.connect(str(warehouse)) as conn:
         conn.execute(f"SET TimeZone = {quote_literal(REPORTING_TIME_ZONE)}")
@@ -193,6 +198,28 @@ def run(scratch: Path, rows: int, partitions: int, smoke: bool) -> list[dict[str
     return results
 
 
+def run_landing(landing: Path, scratch: Path, repeats: int = 3) -> None:
+    """Ingestion of an existing landing zone's orders against the direct read of its files."""
+    ingest, direct = [], []
+    for repeat in range(repeats):
+        ingested, read = scratch / f"ingest-{repeat}.duckdb", scratch / f"direct-{repeat}.duckdb"
+        loaded, rejected, seconds, _ = in_fresh_process(measure_ingest, landing, ingested)
+        rows, direct_seconds, _ = in_fresh_process(measure_direct, "parquet", landing, read)
+        if loaded + rejected != rows:
+            raise RuntimeError(f"ingest read {loaded} + {rejected} rows, direct read {rows}")
+        ingest.append(seconds)
+        direct.append(direct_seconds)
+        print(f"run {repeat + 1}: ingest {seconds:.2f} s, direct {direct_seconds:.2f} s")
+        ingested.unlink()
+        read.unlink()
+    ingest_s, direct_s = sorted(ingest)[repeats // 2], sorted(direct)[repeats // 2]
+    files = len(list(landing.glob(f"{SOURCE.name}/dt=*/*.parquet")))
+    print(f"\n{rows:,} order versions in {files} Parquet files ({rejected:,} rejected)")
+    print(f"median ingest {ingest_s:.2f} s ({rows / ingest_s:,.0f} rows/s), direct "
+          f"{direct_s:.2f} s ({rows / direct_s:,.0f} rows/s): ingest / direct "
+          f"{ingest_s / direct_s:.2f}, {direct_s / ingest_s:.0%} of the direct throughput")  # fmt: skip
+
+
 def shown(name: str, value: object) -> str:
     if isinstance(value, str):
         return value
@@ -215,7 +242,12 @@ def main() -> None:
     parser.add_argument("--partitions", type=int, default=10, help="export dates per format")
     parser.add_argument("--smoke", action="store_true", help="a few thousand rows, 2 partitions")
     parser.add_argument("--keep", type=Path, help="work in this new folder, keep it")
+    parser.add_argument("--landing", type=Path, help="measure this landing zone's orders instead")
     args = parser.parse_args()
+    if args.landing:
+        with tempfile.TemporaryDirectory(prefix="lcw-throughput-") as scratch:
+            run_landing(args.landing.resolve(), Path(scratch))
+        return
     rows, partitions = (4_000, 2) if args.smoke else (args.rows, args.partitions)
     if args.keep:
         if args.keep.exists() and any(args.keep.iterdir()):
