@@ -215,9 +215,11 @@ def run_landing(landing: Path, scratch: Path, repeats: int = 3) -> None:
     ingest_s, direct_s = sorted(ingest)[repeats // 2], sorted(direct)[repeats // 2]
     files = len(list(landing.glob(f"{SOURCE.name}/dt=*/*.parquet")))
     print(f"\n{rows:,} order versions in {files} Parquet files ({rejected:,} rejected)")
-    print(f"median ingest {ingest_s:.2f} s ({rows / ingest_s:,.0f} rows/s), direct "
-          f"{direct_s:.2f} s ({rows / direct_s:,.0f} rows/s): ingest / direct "
-          f"{ingest_s / direct_s:.2f}, {direct_s / ingest_s:.0%} of the direct throughput")  # fmt: skip
+    print(
+        f"median ingest {ingest_s:.2f} s ({rows / ingest_s:,.0f} rows/s), direct "
+        f"{direct_s:.2f} s ({rows / direct_s:,.0f} rows/s): ingest / direct "
+        f"{ingest_s / direct_s:.2f}, {direct_s / ingest_s:.0%} of the direct throughput"
+    )
 
 
 def shown(name: str, value: object) -> str:
