@@ -2,7 +2,7 @@
 
 Only the ingestion assets are partitioned. The dbt assets and the published copy are not: Dagster
 records a planned and a materialisation event for every asset and partition of a run, so a
-backfill of 546 dates over a hundred partitioned dbt assets spent minutes writing events before
+backfill of 546 dates over 53 partitioned dbt models and seeds spent minutes writing events before
 loading a row. They take the run's export dates from its tags instead (`run_export_dates`)."""
 
 from __future__ import annotations
