@@ -29,7 +29,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
-from scale import REPO_ROOT, ensure_landing, lcw, measured
+from scale import ensure_landing, lcw, measured, size_arguments
 
 from orchestration.settings import Settings
 from orchestration.simulation.calibrated import MANIFEST_NAME
@@ -158,19 +158,8 @@ def run(args: argparse.Namespace) -> dict[str, object]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--orders", type=int, default=70_000)
-    parser.add_argument("--days", type=int, default=546)
-    parser.add_argument("--start", type=date.fromisoformat, default=date(2020, 1, 1))
-    parser.add_argument("--scratch", type=Path, default=REPO_ROOT / "data" / "benchmarks")
-    parser.add_argument("--smoke", action="store_true", help="a tiny run, for the test suite")
-    args = parser.parse_args()
-    if args.smoke:
-        args.orders, args.days = 1_000, 5
-        args.scratch = args.scratch / "partitions-smoke"
-    else:
-        args.scratch = args.scratch / f"partitions_{args.orders}_days_{args.days}"
-    run(args)
+    folders = ("partitions-smoke", "partitions_{orders}_days_{days}")
+    run(size_arguments(__doc__, 70_000, 546, (1_000, 5), folders))
 
 
 if __name__ == "__main__":

@@ -216,20 +216,29 @@ def markdown(figures: dict, args: argparse.Namespace) -> str:
     return "\n".join(lines)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--orders", type=int, default=1_000_000)
-    parser.add_argument("--days", type=int, default=366)
+def size_arguments(
+    description: str, orders: int, days: int, smoke: tuple[int, int], folders: tuple[str, str]
+) -> argparse.Namespace:
+    """The arguments of a benchmark over one calibrated landing zone: its size, first date and
+    scratch folder (`folders`: the tiny run's, and the others' formatted with their size)."""
+    parser = argparse.ArgumentParser(description=description.split("\n")[0])
+    parser.add_argument("--orders", type=int, default=orders)
+    parser.add_argument("--days", type=int, default=days)
     parser.add_argument("--start", type=date.fromisoformat, default=date(2020, 1, 1))
     parser.add_argument("--scratch", type=Path, default=REPO_ROOT / "data" / "benchmarks")
     parser.add_argument("--smoke", action="store_true", help="a tiny run, for the test suite")
     args = parser.parse_args()
     if args.smoke:
-        args.orders, args.days = 2_000, 4
-        args.scratch = args.scratch / "smoke"
+        args.orders, args.days = smoke
+        args.scratch = args.scratch / folders[0]
     else:
-        args.scratch = args.scratch / f"orders_{args.orders}_days_{args.days}"
-    run(args)
+        args.scratch = args.scratch / folders[1].format(orders=args.orders, days=args.days)
+    return args
+
+
+def main() -> None:
+    folders = ("smoke", "orders_{orders}_days_{days}")
+    run(size_arguments(__doc__, 1_000_000, 366, (2_000, 4), folders))
 
 
 if __name__ == "__main__":
