@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
-from dagster import AssetExecutionContext, DailyPartitionsDefinition
+from dagster import (
+    AssetExecutionContext,
+    BackfillPolicy,
+    DailyPartitionsDefinition,
+    PartitionsDefinition,
+)
 
 from orchestration.landing.contract import REPORTING_TIME_ZONE
+from orchestration.settings import WAREHOUSE_POOL
 
 # Dagster's tags for one run over a range of partitions (a single-run backfill).
 PARTITION_RANGE_START_TAG = "dagster/asset_partition_range_start"
@@ -24,6 +31,17 @@ def export_date_partitions(first_export_date: date) -> DailyPartitionsDefinition
     return DailyPartitionsDefinition(
         start_date=first_export_date.isoformat(), timezone=REPORTING_TIME_ZONE
     )
+
+
+def one_run_per_window(partitions: PartitionsDefinition) -> dict[str, Any]:
+    """The asset arguments of a warehouse writer: partitioned by export date, a window of export
+    dates is one run however many dates it holds (a single-run backfill), in the single-writer
+    pool."""
+    return {
+        "partitions_def": partitions,
+        "backfill_policy": BackfillPolicy.single_run(),
+        "pool": WAREHOUSE_POOL,
+    }
 
 
 def export_dates_of(context: AssetExecutionContext) -> tuple[date, date]:

@@ -7,7 +7,6 @@ from dagster import (
     AssetExecutionContext,
     AssetKey,
     AssetsDefinition,
-    BackfillPolicy,
     MaterializeResult,
     PartitionsDefinition,
     asset,
@@ -15,8 +14,8 @@ from dagster import (
 from dagster_duckdb import DuckDBResource
 
 from orchestration.defs.dbt.project import dbt_project
+from orchestration.defs.partitions import one_run_per_window
 from orchestration.defs.resources import PublishedMarts
-from orchestration.settings import WAREHOUSE_POOL
 from orchestration.warehouse.publish import PUBLISHED_SCHEMA, publish_marts
 from orchestration.warehouse.spark_marts import publish_spark_marts
 
@@ -38,9 +37,7 @@ def build_published_asset(
     @asset(
         key=PUBLISHED_KEY,
         deps=marts,
-        partitions_def=partitions,
-        backfill_policy=BackfillPolicy.single_run(),
-        pool=WAREHOUSE_POOL,
+        **one_run_per_window(partitions),
         group_name="published",
         kinds={"duckdb"},
         description=(

@@ -18,7 +18,6 @@ from dagster import (
     AssetExecutionContext,
     AssetMaterialization,
     AssetsDefinition,
-    BackfillPolicy,
     Config,
     Output,
     PartitionsDefinition,
@@ -28,9 +27,9 @@ from pydantic import Field
 
 from orchestration.defs.dbt.project import dbt_project
 from orchestration.defs.dbt.translator import warehouse_translator
-from orchestration.defs.partitions import export_dates_of
+from orchestration.defs.partitions import export_dates_of, one_run_per_window
 from orchestration.defs.progress import is_milestone, progress_log
-from orchestration.settings import WAREHOUSE_POOL, Settings
+from orchestration.settings import Settings
 
 # The op (and step) that runs `dbt build`; its run config is `DbtBuildConfig`.
 DBT_ASSETS_NAME = "warehouse_dbt"
@@ -93,10 +92,8 @@ def build_dbt_assets(settings: Settings, partitions: PartitionsDefinition) -> As
         manifest=dbt_project.manifest_path,
         project=dbt_project,
         dagster_dbt_translator=warehouse_translator(),
-        partitions_def=partitions,
         # A window of export dates is one run and one `dbt build`, however many dates it holds.
-        backfill_policy=BackfillPolicy.single_run(),
-        pool=WAREHOUSE_POOL,
+        **one_run_per_window(partitions),
         name=DBT_ASSETS_NAME,
     )
     def warehouse_dbt(
