@@ -60,6 +60,16 @@ def lcw(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     return run_command(["lcw", *args], **env)
 
 
+def requested_ranges(tick) -> list[tuple[str, str]]:
+    """The (first, last) export dates of each run a sensor tick requests (one run per range)."""
+    from orchestration.defs.partitions import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
+
+    return [
+        (request.tags[PARTITION_RANGE_START_TAG], request.tags[PARTITION_RANGE_END_TAG])
+        for request in tick.run_requests
+    ]
+
+
 def query(database: Path, sql: str) -> list[tuple]:
     with duckdb.connect(str(database), read_only=True) as conn:
         return conn.execute(sql).fetchall()
