@@ -40,35 +40,52 @@ PLANTED_COLUMNS = """
     paid_at, updated_at, _partition_dt, _source_row
 """
 
+
+def version(
+    order_id: str,
+    buyer_id: str,
+    paid: str,
+    refund: str,
+    status: str,
+    created_at: str,
+    paid_at: str,
+    updated_at: str,
+    exported_on: str,
+    row: int,
+) -> str:
+    """One planted order version as a SQL `values` tuple of PLANTED_COLUMNS: shop sh_planted, no
+    streamer or session, one item of p1 in category c at `paid` (no discount, paid in full),
+    refunded `refund` so far, entered by search."""
+    return (
+        f"('{order_id}', '{buyer_id}', 'sh_planted', null, null, 'p1', 'c', 1, {paid}, 0.00, "
+        f"{paid}, {refund}, '{status}', 'search', '{created_at}', '{paid_at}', '{updated_at}', "
+        f"date '{exported_on}', {row})"
+    )
+
+
 # Planted order versions, beside the simulated ones:
 # a late refund that crosses a year (paid 2020-12-31 23:30 Beijing, exported that day; refunded
 # by a version exported 2021-06-20) and a buyer whose first order is exported late (paid 06-11,
 # exported 06-28, after the buyer's second order, paid and exported 06-15).
-PLANTED_ORDERS = """
-    ('yr_o1', 'yr_b1', 'sh_planted', null, null, 'p1', 'c', 1, 100.00, 0.00, 100.00, 0.00,
-     'paid', 'search', '2020-12-31 23:20:00+08', '2020-12-31 23:30:00+08',
-     '2020-12-31 23:30:00+08', date '2020-12-31', 1),
-    ('yr_o1', 'yr_b1', 'sh_planted', null, null, 'p1', 'c', 1, 100.00, 0.00, 100.00, 40.00,
-     'refunded', 'search', '2020-12-31 23:20:00+08', '2020-12-31 23:30:00+08',
-     '2021-06-20 10:00:00+08', date '2021-06-20', 1),
-    ('late_o1', 'late_b1', 'sh_planted', null, null, 'p1', 'c', 1, 50.00, 0.00, 50.00, 0.00,
-     'paid', 'search', '2021-06-11 09:00:00+08', '2021-06-11 09:05:00+08',
-     '2021-06-11 09:05:00+08', date '2021-06-28', 1),
-    ('late_o2', 'late_b1', 'sh_planted', null, null, 'p1', 'c', 1, 60.00, 0.00, 60.00, 0.00,
-     'paid', 'search', '2021-06-15 09:00:00+08', '2021-06-15 09:05:00+08',
-     '2021-06-15 09:05:00+08', date '2021-06-15', 1)
-"""
+PLANTED_ORDERS = ", ".join([
+    version("yr_o1", "yr_b1", "100.00", "0.00", "paid", "2020-12-31 23:20:00+08",
+            "2020-12-31 23:30:00+08", "2020-12-31 23:30:00+08", "2020-12-31", 1),
+    version("yr_o1", "yr_b1", "100.00", "40.00", "refunded", "2020-12-31 23:20:00+08",
+            "2020-12-31 23:30:00+08", "2021-06-20 10:00:00+08", "2021-06-20", 1),
+    version("late_o1", "late_b1", "50.00", "0.00", "paid", "2021-06-11 09:00:00+08",
+            "2021-06-11 09:05:00+08", "2021-06-11 09:05:00+08", "2021-06-28", 1),
+    version("late_o2", "late_b1", "60.00", "0.00", "paid", "2021-06-15 09:00:00+08",
+            "2021-06-15 09:05:00+08", "2021-06-15 09:05:00+08", "2021-06-15", 1),
+])  # fmt: skip
 
 # Rows that a corrected re-export of 2021-06-20 no longer carries: an order that disappears and a
 # refund version of a planted order that is withdrawn.
-DROPPED_BY_REEXPORT = """
-    ('ghost_o1', 'yr_b1', 'sh_planted', null, null, 'p1', 'c', 1, 70.00, 0.00, 70.00, 0.00,
-     'paid', 'search', '2021-06-20 09:00:00+08', '2021-06-20 09:05:00+08',
-     '2021-06-20 09:05:00+08', date '2021-06-20', 2),
-    ('late_o2', 'late_b1', 'sh_planted', null, null, 'p1', 'c', 1, 60.00, 0.00, 60.00, 60.00,
-     'refunded', 'search', '2021-06-15 09:00:00+08', '2021-06-15 09:05:00+08',
-     '2021-06-20 11:00:00+08', date '2021-06-20', 3)
-"""
+DROPPED_BY_REEXPORT = ", ".join([
+    version("ghost_o1", "yr_b1", "70.00", "0.00", "paid", "2021-06-20 09:00:00+08",
+            "2021-06-20 09:05:00+08", "2021-06-20 09:05:00+08", "2021-06-20", 2),
+    version("late_o2", "late_b1", "60.00", "60.00", "refunded", "2021-06-15 09:00:00+08",
+            "2021-06-15 09:05:00+08", "2021-06-20 11:00:00+08", "2021-06-20", 3),
+])  # fmt: skip
 
 
 def insert_orders(conn: duckdb.DuckDBPyConnection, values_sql: str) -> None:
