@@ -245,9 +245,9 @@ def run_dbt_in_one_process(commands: tuple[str, ...], *common: str) -> None:
 
 def sample_build(project: Path, commands: tuple[str, ...] = ("build",)) -> list[str]:
     """The command line of `dbt <command>` on the hand-checkable sample (seeds/sample) into
-    `project`, a scratch dir holding copies of dbt_project.yml and profiles.yml (so `mf` can run
-    there) and its own target path; the sample warehouse is `project`'s sibling warehouse.duckdb
-    (named like the demo's). `dbt build` seeds too."""
+    `project`, which it prepares: a scratch dir holding copies of dbt_project.yml and
+    profiles.yml (so `mf` can run there) and its own target path. The sample warehouse is
+    `project`'s sibling warehouse.duckdb (named like the demo's). `dbt build` seeds too."""
     import shutil
 
     project.mkdir(parents=True, exist_ok=True)
