@@ -1,28 +1,59 @@
 """Session fixtures: the dbt manifest, the shared sample build, the simulated e2e landing and its
-warehouse. Tests under tests/e2e/ are marked `e2e` here (the fast tier is `-m "not e2e"`)."""
+warehouse. Tests under tests/e2e/ are marked `e2e` here (the fast tier is `-m "not e2e"`).
+
+The tiers run in the order unit, integration, e2e. The two dbt steps that many tests share (the
+sample build and the manifest parse) start in the background at the first test of a session
+that needs them, so that they run while the unit tests, which need neither, do."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from helpers import E2E_DAYS, E2E_SCALE, E2E_SEED, E2E_START, REPO_ROOT, build_sample, lcw
+from helpers import (
+    E2E_DAYS,
+    E2E_SCALE,
+    E2E_SEED,
+    E2E_START,
+    REPO_ROOT,
+    Started,
+    lcw,
+    sample_build,
+)
 
-E2E_DIR = Path(__file__).parent / "e2e"
+TESTS_DIR = Path(__file__).parent
+E2E_DIR = TESTS_DIR / "e2e"
+TIERS = [TESTS_DIR / "unit", TESTS_DIR / "integration", E2E_DIR]
+
+
+def tier_of(item: pytest.Item) -> int:
+    parents = Path(item.path).parents
+    return next((n for n, tier in enumerate(TIERS) if tier in parents), len(TIERS))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if E2E_DIR in Path(item.path).parents:
             item.add_marker(pytest.mark.e2e)
+    items.sort(key=tier_of)  # stable: the order within a tier stays
 
 
 @pytest.fixture(scope="session", autouse=True)
 def isolated_dagster_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Runs the tests start record into a throwaway Dagster instance, never the project's."""
+    """Runs the tests start record into a throwaway Dagster instance, never the project's: in
+    memory (/dev/shm) where the machine has it. Its SQLite event log commits each of a run's
+    events, one per asset and export date, thousands for a run over weeks; on disk the syncs
+    took a third of such an `lcw run`."""
     import os
+    import shutil
+    import tempfile
 
-    home = tmp_path_factory.mktemp("dagster_home")
+    shm = Path("/dev/shm")
+    in_memory = shm.is_dir() and os.access(shm, os.W_OK)
+    if in_memory:
+        home = Path(tempfile.mkdtemp(prefix="lcw-tests-dagster-home-", dir=shm))
+    else:
+        home = tmp_path_factory.mktemp("dagster_home")
     (home / "dagster.yaml").write_text(
         "concurrency:\n  pools:\n    default_limit: 1\ntelemetry:\n  enabled: false\n"
     )
@@ -33,23 +64,63 @@ def isolated_dagster_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
         os.environ.pop("DAGSTER_HOME", None)
     else:
         os.environ["DAGSTER_HOME"] = previous
+    if in_memory:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def background_steps(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    isolated_dagster_home: Path,
+):
+    """The shared dbt steps this session's tests need, started in the background: the manifest
+    parse (as `lcw prepare`, unless the manifest is already current) and the sample build."""
+    from orchestration.defs.dbt.project import manifest_is_current, parse_key
+    from orchestration.settings import Settings
+
+    needed = {name for item in request.session.items for name in item.fixturenames}
+    root = tmp_path_factory.mktemp("background")
+    started: dict[str, Started] = {}
+    if "dbt_manifest" in needed and not manifest_is_current(parse_key(Settings.from_env())):
+        started["dbt_manifest"] = Started(["lcw", "prepare"], root / "prepare")
+    if "sample_project" in needed:
+        project = root / "sample" / "project"
+        started["sample_project"] = Started(
+            sample_build(project, ("build", "docs generate")), root / "sample" / "logs"
+        )
+    yield started, root
+    for step in started.values():
+        step.stop()
+
+
+@pytest.fixture(autouse=True)
+def background_steps_done_outside_unit_tests(request: pytest.FixtureRequest, background_steps):
+    """Only unit tests run beside the background steps: a test of another tier may run dbt or
+    `lcw` itself (into the same dbt target), so it starts once they are done."""
+    if tier_of(request.node) != 0:
+        for step in background_steps[0].values():
+            step.wait()
 
 
 @pytest.fixture(scope="session")
-def dbt_manifest() -> Path:
-    """The dbt manifest, prepared explicitly as `lcw prepare` does (never at import time)."""
-    result = lcw("prepare")
-    assert result.returncode == 0, result.stderr
+def dbt_manifest(background_steps) -> Path:
+    """The dbt manifest, prepared explicitly (never at import time): parsed from scratch by `lcw
+    prepare`, unless it was already current for these settings (newer than every file dbt
+    parses, same vars and target)."""
+    started, _ = background_steps
+    if "dbt_manifest" in started:
+        started["dbt_manifest"].wait()
     return REPO_ROOT / "dbt_project" / "target" / "manifest.json"
 
 
 @pytest.fixture(scope="session")
-def sample_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The sample seeds built once per test run (seed, build, docs generate) in a scratch project
+def sample_project(background_steps) -> Path:
+    """The sample seeds built once per test run (build, docs generate) in a scratch project
     dir whose target/ holds the sample's manifests; the warehouse is `sample_warehouse`."""
-    project = tmp_path_factory.mktemp("sample") / "project"
-    build_sample(project, ("seed", "build", "docs generate"))
-    return project
+    started, root = background_steps
+    started["sample_project"].wait()
+    return root / "sample" / "project"
 
 
 @pytest.fixture(scope="session")

@@ -60,6 +60,16 @@ def lcw(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     return run_command(["lcw", *args], **env)
 
 
+def requested_ranges(tick) -> list[tuple[str, str]]:
+    """The (first, last) export dates of each run a sensor tick requests (one run per range)."""
+    from orchestration.defs.partitions import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
+
+    return [
+        (request.tags[PARTITION_RANGE_START_TAG], request.tags[PARTITION_RANGE_END_TAG])
+        for request in tick.run_requests
+    ]
+
+
 def query(database: Path, sql: str) -> list[tuple]:
     with duckdb.connect(str(database), read_only=True) as conn:
         return conn.execute(sql).fetchall()
@@ -184,26 +194,73 @@ def enforcement_action(
     return row
 
 
-def build_sample(project: Path, commands: tuple[str, ...] = ("seed", "build")) -> Path:
-    """`dbt <command>` on the hand-checkable sample (seeds/sample) into `project`, a scratch dir
-    holding copies of dbt_project.yml and profiles.yml (so `mf` can run there) and its own
-    target path; returns the sample warehouse (named warehouse.duckdb, like the demo's)."""
+# `dbt` commands in one Python process that parses the project once: each command after the parse
+# reuses its manifest (dbtRunner), where separate CLI calls would each start Python and parse.
+DBT_IN_ONE_PROCESS = """
+import json, sys
+from dbt.cli.main import dbtRunner
+common, commands = json.loads(sys.argv[1]), sys.argv[2:]
+parsed = dbtRunner().invoke(["parse", *common])
+if not parsed.success:
+    sys.exit(f"dbt parse failed: {parsed.exception}")
+for command in commands:
+    result = dbtRunner(manifest=parsed.result).invoke([*command.split(), *common])
+    if not result.success:
+        sys.exit(f"dbt {command} failed: {result.exception}")
+"""
+
+
+class Started:
+    """A project command started in the background (its output kept in files): `wait()` for it
+    where its result is needed."""
+
+    def __init__(self, args: list[str], logs: Path) -> None:
+        logs.mkdir(parents=True, exist_ok=True)
+        self.out, self.err = logs / "stdout", logs / "stderr"
+        with self.out.open("w") as out, self.err.open("w") as err:
+            self.process = subprocess.Popen(
+                [str(BIN_DIR / args[0]), *args[1:]], cwd=REPO_ROOT, stdout=out, stderr=err
+            )
+
+    def wait(self) -> None:
+        returncode = self.process.wait(timeout=900)
+        assert returncode == 0, self.out.read_text()[-5000:] + self.err.read_text()[-3000:]
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+
+def dbt_in_one_process(commands: tuple[str, ...], *common: str) -> list[str]:
+    """The command line that runs `dbt <command> <common>` for each of `commands`, in order, in
+    one child process."""
+    return ["python", "-c", DBT_IN_ONE_PROCESS, json.dumps(common), *commands]
+
+
+def run_dbt_in_one_process(commands: tuple[str, ...], *common: str) -> None:
+    result = run_command(dbt_in_one_process(commands, *common))
+    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-3000:]
+
+
+def sample_build(project: Path, commands: tuple[str, ...] = ("build",)) -> list[str]:
+    """The command line of `dbt <command>` on the hand-checkable sample (seeds/sample) into
+    `project`, which it prepares: a scratch dir holding copies of dbt_project.yml and
+    profiles.yml (so `mf` can run there) and its own target path. The sample warehouse is
+    `project`'s sibling warehouse.duckdb (named like the demo's). `dbt build` seeds too."""
     import shutil
 
     project.mkdir(parents=True, exist_ok=True)
     for name in ("dbt_project.yml", "profiles.yml"):
         shutil.copy(DBT_PROJECT_DIR / name, project / name)
     warehouse = project.parent / "warehouse.duckdb"
-    common = [
+    return dbt_in_one_process(
+        commands,
         "--project-dir", str(DBT_PROJECT_DIR),
         "--profiles-dir", str(DBT_PROJECT_DIR),
         "--target-path", str(project / "target"),
         "--vars", f"{{sample_data: true, warehouse_path: '{warehouse}'}}",
-    ]  # fmt: skip
-    for command in commands:
-        result = run_command(["dbt", *command.split(), *common])
-        assert result.returncode == 0, result.stdout[-5000:]
-    return warehouse
+    )  # fmt: skip
 
 
 def dashboard_warehouse(sample_warehouse: Path, folder: Path) -> Path:
@@ -257,18 +314,16 @@ def open_app(published: Path, monkeypatch, page: str = "GMV"):
 
 
 def build_sample_on_spark(project: Path, lake: Path) -> None:
-    """`dbt seed` then `dbt build` of the sample on the Spark target (dbt-spark, local session),
+    """`dbt build` of the sample (seeds included) on the Spark target (dbt-spark, local session),
     with its metastore, tables and marts written for publishing under `lake`."""
-    common = [
+    run_dbt_in_one_process(
+        ("build",),
         "--project-dir", str(DBT_PROJECT_DIR),
         "--profiles-dir", str(DBT_PROJECT_DIR),
         "--target", "spark",
         "--target-path", str(project / "target"),
         "--vars", f"{{sample_data: true, lake_root: '{lake}'}}",
-    ]  # fmt: skip
-    for command in ("seed", "build"):
-        result = run_command(["dbt", command, *common])
-        assert result.returncode == 0, result.stdout[-5000:]
+    )  # fmt: skip
 
 
 def mart_tables(database: Path) -> dict[str, list[tuple[str, str]]]:

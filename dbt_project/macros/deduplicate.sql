@@ -84,3 +84,20 @@ from (
 {% macro lineage_columns() -%}
     {{ return(['exported_on', 'source_file', 'source_row']) }}
 {%- endmacro %}
+
+
+{#-
+  A staging model of a platform source in which the latest export of a row wins: the select
+  expressions `columns` (the contract's columns, renamed or quoted where needed) with the lineage
+  columns, one row per `unique_by` key, the latest by export date, file and row (deduplicate).
+-#}
+{% macro latest_export_of(source_table, columns, unique_by) -%}
+with renamed as (
+    select
+        {{ columns | join(',\n        ') }},
+        {{ lineage_renamed() }}
+    from {{ source('platform', source_table) }}
+)
+
+{{ deduplicate('renamed', unique_by=unique_by, latest_by=lineage_columns()) }}
+{%- endmacro %}

@@ -201,16 +201,26 @@
 {%- endmacro %}
 
 
+{#-
+  The row `row_alias` matches a row of `keys_relation` (a table of touched or changed keys) on
+  `columns`: each a column both have, or a pair [row column, key column] when the names differ.
+  A semi join: a row matching several keys still counts once.
+-#}
+{% macro matches_a_row_of(keys_relation, row_alias, columns) -%}
+    exists (
+        select 1 from {{ keys_relation }} as touched
+        where {% for column in columns -%}
+            {%- set row_column, key_column = [column, column] if column is string else column -%}
+            touched.{{ key_column }} = {{ row_alias }}.{{ row_column }}{{ " and " if not loop.last }}
+        {%- endfor %}
+    )
+{%- endmacro %}
+
 {#- Delete the model's rows whose `columns` match a row of `keys_relation` (incremental only). -#}
 {% macro delete_matching(keys_relation, columns) -%}
     {%- if is_incremental() -%}
     delete from {{ this }} as target
-    where exists (
-        select 1 from {{ keys_relation }} as touched
-        where {% for column in columns -%}
-            touched.{{ column }} = target.{{ column }}{{ " and " if not loop.last }}
-        {%- endfor %}
-    )
+    where {{ matches_a_row_of(keys_relation, 'target', columns) }}
     {%- else -%}
     select 1
     {%- endif -%}

@@ -309,35 +309,3 @@ def test_incremental_runs_equal_a_full_build(
     assert snapshot_marts(warehouse) == snapshot_marts(e2e_warehouse)
     latest = "select * exclude (exported_on) from intermediate.int_orders_latest order by all"
     assert query(warehouse, latest) == query(e2e_warehouse, latest)
-
-
-def test_a_reexport_that_drops_an_order_removes_it(tmp_path: Path) -> None:
-    """A corrected re-export of a partition without one of its orders removes that order from
-    the incremental models and every mart, like a full build would."""
-    from helpers import VALID_ORDER, write_csv
-
-    landing, warehouse = tmp_path / "landing", tmp_path / "w.duckdb"
-    day_one = landing / "orders" / "dt=2021-06-15"
-    day_two = landing / "orders" / "dt=2021-06-16"
-    for folder in (day_one, day_two):
-        folder.mkdir(parents=True)
-    next_day = {k: v.replace("2021-06-15", "2021-06-16") for k, v in VALID_ORDER.items()}
-    write_csv(day_one / "orders.csv", [{**VALID_ORDER, "order_id": "A"},
-                                       {**VALID_ORDER, "order_id": "B"}])  # fmt: skip
-    write_csv(day_two / "orders.csv", [{**next_day, "order_id": "C"}])
-    common = ["run", "--landing", str(landing), "--warehouse", str(warehouse)]
-    assert lcw(*common).returncode == 0
-    assert query(warehouse, "select order_id from marts.fct_orders order by 1") == [
-        ("A",), ("B",), ("C",)
-    ]  # fmt: skip
-
-    write_csv(day_one / "orders.csv", [{**VALID_ORDER, "order_id": "A"}])
-    result = lcw(*common, "--from", "2021-06-15", "--to", "2021-06-15")
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
-    assert query(warehouse, "select order_id from marts.fct_orders order by 1") == [
-        ("A",), ("C",)
-    ]  # fmt: skip
-    # Each order paid 100.00: June 15 keeps only A.
-    assert query(warehouse, "select day::varchar, gmv from marts.gmv_daily order by 1") == [
-        ("2021-06-15", Decimal("100.00")), ("2021-06-16", Decimal("100.00"))
-    ]  # fmt: skip

@@ -5,25 +5,31 @@ orders) are replayed into a fresh warehouse window by window, the way ingestion 
 partitions: each window's partitions are replaced in `raw`, then dbt runs every model with the
 window in LCW_EXPORT_DATE_FROM/TO (as `orchestration/defs/dbt/assets.py` does). Every table of
 `intermediate` and `marts` must then equal a full refresh over the same raw rows. No Dagster
-here: only raw tables and the dbt CLI.
+here: only raw tables and dbt, run in this process (dbtRunner) on the project parsed once for
+the module; the CLI adds nothing under test, and a process per run would parse again each time.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from datetime import date, timedelta
 from pathlib import Path
+from unittest import mock
 
 import duckdb
 import pytest
-from helpers import REPO_ROOT, run_command
+from helpers import REPO_ROOT
+
+from orchestration.defs.dbt.assets import EXPORT_WINDOW_ENV
 
 SOURCES = [
     "orders", "follows", "livestream_sessions", "streamers", "trust_card_events",
     "enforcement_actions",
 ]  # fmt: skip
 SCHEMAS = ["intermediate", "marts"]
+WAREHOUSE = "warehouse.duckdb"
 # The bookkeeping of incremental runs (what the last window touched), not state to compare.
 BOOKKEEPING = (
     "table_name like '%\\_\\_touched' escape '\\' "
@@ -40,35 +46,52 @@ PLANTED_COLUMNS = """
     paid_at, updated_at, _partition_dt, _source_row
 """
 
+
+def version(
+    order_id: str,
+    buyer_id: str,
+    paid: str,
+    refund: str,
+    status: str,
+    created_at: str,
+    paid_at: str,
+    updated_at: str,
+    exported_on: str,
+    row: int,
+) -> str:
+    """One planted order version as a SQL `values` tuple of PLANTED_COLUMNS: shop sh_planted, no
+    streamer or session, one item of p1 in category c at `paid` (no discount, paid in full),
+    refunded `refund` so far, entered by search."""
+    return (
+        f"('{order_id}', '{buyer_id}', 'sh_planted', null, null, 'p1', 'c', 1, {paid}, 0.00, "
+        f"{paid}, {refund}, '{status}', 'search', '{created_at}', '{paid_at}', '{updated_at}', "
+        f"date '{exported_on}', {row})"
+    )
+
+
 # Planted order versions, beside the simulated ones:
 # a late refund that crosses a year (paid 2020-12-31 23:30 Beijing, exported that day; refunded
 # by a version exported 2021-06-20) and a buyer whose first order is exported late (paid 06-11,
 # exported 06-28, after the buyer's second order, paid and exported 06-15).
-PLANTED_ORDERS = """
-    ('yr_o1', 'yr_b1', 'sh_planted', null, null, 'p1', 'c', 1, 100.00, 0.00, 100.00, 0.00,
-     'paid', 'search', '2020-12-31 23:20:00+08', '2020-12-31 23:30:00+08',
-     '2020-12-31 23:30:00+08', date '2020-12-31', 1),
-    ('yr_o1', 'yr_b1', 'sh_planted', null, null, 'p1', 'c', 1, 100.00, 0.00, 100.00, 40.00,
-     'refunded', 'search', '2020-12-31 23:20:00+08', '2020-12-31 23:30:00+08',
-     '2021-06-20 10:00:00+08', date '2021-06-20', 1),
-    ('late_o1', 'late_b1', 'sh_planted', null, null, 'p1', 'c', 1, 50.00, 0.00, 50.00, 0.00,
-     'paid', 'search', '2021-06-11 09:00:00+08', '2021-06-11 09:05:00+08',
-     '2021-06-11 09:05:00+08', date '2021-06-28', 1),
-    ('late_o2', 'late_b1', 'sh_planted', null, null, 'p1', 'c', 1, 60.00, 0.00, 60.00, 0.00,
-     'paid', 'search', '2021-06-15 09:00:00+08', '2021-06-15 09:05:00+08',
-     '2021-06-15 09:05:00+08', date '2021-06-15', 1)
-"""
+PLANTED_ORDERS = ", ".join([
+    version("yr_o1", "yr_b1", "100.00", "0.00", "paid", "2020-12-31 23:20:00+08",
+            "2020-12-31 23:30:00+08", "2020-12-31 23:30:00+08", "2020-12-31", 1),
+    version("yr_o1", "yr_b1", "100.00", "40.00", "refunded", "2020-12-31 23:20:00+08",
+            "2020-12-31 23:30:00+08", "2021-06-20 10:00:00+08", "2021-06-20", 1),
+    version("late_o1", "late_b1", "50.00", "0.00", "paid", "2021-06-11 09:00:00+08",
+            "2021-06-11 09:05:00+08", "2021-06-11 09:05:00+08", "2021-06-28", 1),
+    version("late_o2", "late_b1", "60.00", "0.00", "paid", "2021-06-15 09:00:00+08",
+            "2021-06-15 09:05:00+08", "2021-06-15 09:05:00+08", "2021-06-15", 1),
+])  # fmt: skip
 
 # Rows that a corrected re-export of 2021-06-20 no longer carries: an order that disappears and a
 # refund version of a planted order that is withdrawn.
-DROPPED_BY_REEXPORT = """
-    ('ghost_o1', 'yr_b1', 'sh_planted', null, null, 'p1', 'c', 1, 70.00, 0.00, 70.00, 0.00,
-     'paid', 'search', '2021-06-20 09:00:00+08', '2021-06-20 09:05:00+08',
-     '2021-06-20 09:05:00+08', date '2021-06-20', 2),
-    ('late_o2', 'late_b1', 'sh_planted', null, null, 'p1', 'c', 1, 60.00, 0.00, 60.00, 60.00,
-     'refunded', 'search', '2021-06-15 09:00:00+08', '2021-06-15 09:05:00+08',
-     '2021-06-20 11:00:00+08', date '2021-06-20', 3)
-"""
+DROPPED_BY_REEXPORT = ", ".join([
+    version("ghost_o1", "yr_b1", "70.00", "0.00", "paid", "2021-06-20 09:00:00+08",
+            "2021-06-20 09:05:00+08", "2021-06-20 09:05:00+08", "2021-06-20", 2),
+    version("late_o2", "late_b1", "60.00", "60.00", "refunded", "2021-06-15 09:00:00+08",
+            "2021-06-15 09:05:00+08", "2021-06-20 11:00:00+08", "2021-06-20", 3),
+])  # fmt: skip
 
 
 def insert_orders(conn: duckdb.DuckDBPyConnection, values_sql: str) -> None:
@@ -81,20 +104,47 @@ def insert_orders(conn: duckdb.DuckDBPyConnection, values_sql: str) -> None:
     )
 
 
-def dbt(warehouse: Path, target: Path, *args: str, window: tuple[date, date] | None = None):
-    env = {"LCW_EXPORT_DATE_FROM": "", "LCW_EXPORT_DATE_TO": ""}
-    if window:
-        env = {"LCW_EXPORT_DATE_FROM": window[0].isoformat(),
-               "LCW_EXPORT_DATE_TO": window[1].isoformat()}  # fmt: skip
-    command = [
-        "dbt", *args,
+@pytest.fixture(scope="module")
+def parsed_project(tmp_path_factory: pytest.TempPathFactory):
+    """The dbt project parsed once, for every dbt run of the module. The warehouse path is a var
+    only the profile reads, and the models' database is the file's name, so one manifest serves
+    every warehouse below: each is a warehouse.duckdb (WAREHOUSE) in a folder of its own."""
+    from dbt.cli.main import dbtRunner
+
+    folder = tmp_path_factory.mktemp("incremental_parse")
+    result = dbtRunner().invoke(["parse", *dbt_args(folder / WAREHOUSE, folder / "target")])
+    assert result.success, result.exception
+    return result.result
+
+
+def dbt_args(warehouse: Path, target: Path) -> list[str]:
+    return [
         "--project-dir", str(REPO_ROOT / "dbt_project"),
         "--profiles-dir", str(REPO_ROOT / "dbt_project"),
         "--target-path", str(target),
         "--vars", json.dumps({"warehouse_path": str(warehouse)}),
     ]  # fmt: skip
-    result = run_command(command, **env)
-    assert result.returncode == 0, result.stdout[-4000:]
+
+
+def dbt(
+    manifest, warehouse: Path, target: Path, *args: str, window: tuple[date, date] | None = None
+) -> None:
+    """`dbt <args>` on `warehouse`, with the export-date window in the environment as Dagster
+    passes it (none: every row, as on a first build)."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    from dbt.cli.main import dbtRunner
+
+    dates = [d.isoformat() for d in window] if window else ["", ""]
+    with mock.patch.dict(os.environ, zip(EXPORT_WINDOW_ENV, dates, strict=True)):
+        try:
+            result = dbtRunner(manifest=manifest).invoke([*args, *dbt_args(warehouse, target)])
+        finally:
+            # dbt-duckdb keeps the database open in this process after the invocation; closed,
+            # the test can open the file with a configuration of its own.
+            DuckDBConnectionManager.env().close()
+    failures = [f"{r.node.name}: {r.message}" for r in getattr(result.result, "results", [])
+                if r.status not in ("success", "pass")]  # fmt: skip
+    assert result.success, (result.exception, failures)
 
 
 def replace_partitions(warehouse: Path, reference: Path, first: date, last: date) -> None:
@@ -136,51 +186,57 @@ def assert_same_as(warehouse: Path, reference: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def reference(e2e_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def reference(
+    e2e_warehouse: Path, parsed_project, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
     """The e2e raw tables plus the planted orders, built by one full refresh."""
     folder = tmp_path_factory.mktemp("incremental")
-    warehouse = folder / "reference.duckdb"
+    warehouse = folder / WAREHOUSE
     shutil.copy(e2e_warehouse, warehouse)
     with duckdb.connect(str(warehouse)) as conn:
         insert_orders(conn, PLANTED_ORDERS)
-    dbt(warehouse, folder / "target", "run", "--full-refresh")
+    dbt(parsed_project, warehouse, folder / "target", "run", "--full-refresh")
     return warehouse
 
 
-def replay(reference: Path, folder: Path, start: date, windows: list[tuple[date, date]]) -> Path:
+def replay(
+    manifest, reference: Path, folder: Path, start: date, windows: list[tuple[date, date]]
+) -> Path:
     """A warehouse holding the reference's partitions before `start`, built in full, then the
     windows replayed in the given order, each a run of every model (as `lcw run` does)."""
-    warehouse = folder / "replayed.duckdb"
+    warehouse = folder / WAREHOUSE
     shutil.copy(reference, warehouse)
     keep_partitions(warehouse, start)
     target = folder / "target"
-    dbt(warehouse, target, "run", "--full-refresh")
+    dbt(manifest, warehouse, target, "run", "--full-refresh")
     for first, last in windows:
         replace_partitions(warehouse, reference, first, last)
-        dbt(warehouse, target, "run", window=(first, last))
+        dbt(manifest, warehouse, target, "run", window=(first, last))
     return warehouse
 
 
-def test_windows_in_order(reference: Path, tmp_path: Path) -> None:
+def test_windows_in_order(reference: Path, parsed_project, tmp_path: Path) -> None:
     """Late refunds (one crossing a year) and a late first order arrive in later windows."""
     windows = [(date(2021, 6, 14), date(2021, 6, 19)), (date(2021, 6, 20), date(2021, 6, 26)),
                (date(2021, 6, 27), date(2021, 7, 1))]  # fmt: skip
-    assert_same_as(replay(reference, tmp_path, date(2021, 6, 14), windows), reference)
+    replayed = replay(parsed_project, reference, tmp_path, date(2021, 6, 14), windows)
+    assert_same_as(replayed, reference)
 
 
-def test_windows_out_of_order(reference: Path, tmp_path: Path) -> None:
+def test_windows_out_of_order(reference: Path, parsed_project, tmp_path: Path) -> None:
     """Later export dates loaded first, then the gap before them, one day at a time at the end
     (each day's window is widened by lookback_days over dates already loaded)."""
     windows = [(date(2021, 6, 25), date(2021, 7, 1)), (date(2021, 6, 12), date(2021, 6, 18))]
     windows += [(date(2021, 6, 19) + timedelta(days=d),) * 2 for d in range(6)]
-    assert_same_as(replay(reference, tmp_path, date(2021, 6, 12), windows), reference)
+    replayed = replay(parsed_project, reference, tmp_path, date(2021, 6, 12), windows)
+    assert_same_as(replayed, reference)
 
 
-def test_a_reexport_that_drops_rows(reference: Path, tmp_path: Path) -> None:
+def test_a_reexport_that_drops_rows(reference: Path, parsed_project, tmp_path: Path) -> None:
     """A corrected re-export of 2021-06-20 drops an order, withdraws a refund version and a
     follow made just before a payment: the order disappears, the refund is undone and the paid
     order is public again, exactly as in a full refresh without them."""
-    warehouse = tmp_path / "reexported.duckdb"
+    warehouse = tmp_path / WAREHOUSE
     shutil.copy(reference, warehouse)
     with duckdb.connect(str(warehouse)) as conn:
         insert_orders(conn, DROPPED_BY_REEXPORT)
@@ -192,9 +248,9 @@ def test_a_reexport_that_drops_rows(reference: Path, tmp_path: Path) -> None:
             "where streamer_id is not null and paid_at is not null order by order_id limit 1"
         )
     target = tmp_path / "target"
-    dbt(warehouse, target, "run", "--full-refresh")
+    dbt(parsed_project, warehouse, target, "run", "--full-refresh")
     assert snapshot(warehouse) != snapshot(reference)
     day = date(2021, 6, 20)
     replace_partitions(warehouse, reference, day, day)
-    dbt(warehouse, target, "run", window=(day, day))
+    dbt(parsed_project, warehouse, target, "run", window=(day, day))
     assert_same_as(warehouse, reference)

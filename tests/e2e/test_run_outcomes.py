@@ -3,8 +3,10 @@ named, a blocking check stops the publish, and the Dagster instance records ever
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from dagster import AssetKey, DagsterEventType, DagsterInstance, DagsterRunStatus
 from helpers import VALID_ORDER, lcw, query, write_csv
 
@@ -88,24 +90,63 @@ def test_a_failed_blocking_check_stops_the_run_and_names_the_partition(tmp_path:
     assert query(warehouse, built) == [(0,)]
 
 
-def test_a_day_with_enormous_amounts_among_ordinary_orders_still_publishes(tmp_path: Path) -> None:
-    """Two orders of 9,999,999,999,999,999.99 among 250 ordinary ones: the two are quarantined
-    as out of range (0.8% of the day, under the 1% bar), the marts build and publish, and GMV
-    is the ordinary orders' 250 × 100.00."""
-    day = {k: v.replace("2021-06-15", "2021-06-14") for k, v in VALID_ORDER.items()}
-    rows = [{**day, "order_id": f"o{i}", "paid_amount": "100.00"} for i in range(250)]
+@pytest.fixture(scope="module")
+def three_days(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """One landing for two stories, loaded by one `lcw run`: orders A and B exported on 06-15
+    and C on 06-16 (a corrected re-export of 06-15 will drop B), and on 06-17 two orders of
+    9,999,999,999,999,999.99 among 250 ordinary ones. Every order is paid 100.00."""
+    root = tmp_path_factory.mktemp("three_days")
+    landing, warehouse = root / "landing", root / "w.duckdb"
+    days = {dt: {k: v.replace("2021-06-15", dt) for k, v in VALID_ORDER.items()}
+            for dt in ("2021-06-15", "2021-06-16", "2021-06-17")}  # fmt: skip
+    for dt, order_ids in (("2021-06-15", "AB"), ("2021-06-16", "C")):
+        rows = [{**days[dt], "order_id": order_id} for order_id in order_ids]
+        write_csv(landing / "orders" / f"dt={dt}" / "orders.csv", rows)
+    enormous = days["2021-06-17"]
+    rows = [{**enormous, "order_id": f"o{i}", "paid_amount": "100.00"} for i in range(250)]
     huge = "9999999999999999.99"
     rows += [
-        {**day, "order_id": f"huge{i}", "item_amount": huge, "discount_amount": "0.00",
+        {**enormous, "order_id": f"huge{i}", "item_amount": huge, "discount_amount": "0.00",
          "paid_amount": huge}
         for i in range(2)
     ]  # fmt: skip
-    landing = tmp_path / "landing"
-    write_csv(landing / "orders" / "dt=2021-06-14" / "orders.csv", rows)
-    warehouse = tmp_path / "w.duckdb"
+    write_csv(landing / "orders" / "dt=2021-06-17" / "orders.csv", rows)
     result = lcw("run", "--landing", str(landing), "--warehouse", str(warehouse))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "orders: item_amount_out_of_range" in result.stdout
+    return {"landing": landing, "warehouse": warehouse, "result": result, "days": days}
+
+
+def test_a_day_with_enormous_amounts_among_ordinary_orders_still_publishes(
+    three_days: dict,
+) -> None:
+    """Two orders of 9,999,999,999,999,999.99 among 250 ordinary ones (06-17): the two are
+    quarantined as out of range (0.8% of the day, under the 1% bar), the marts build and
+    publish, and the day's GMV is the ordinary orders' 250 × 100.00."""
+    assert "orders: item_amount_out_of_range" in three_days["result"].stdout
+    warehouse = three_days["warehouse"]
     published = Settings(warehouse_path=warehouse).published_path
-    assert query(published, "select gmv, orders from marts.gmv_daily") == [(25000, 250)]
+    day = "select gmv, orders from marts.gmv_daily where day = '2021-06-17'"
+    assert query(published, day) == [(25000, 250)]
     assert query(warehouse, "select count(*) from raw.rejected_rows") == [(2,)]
+    huge_loaded = "select count(*) from raw.orders where order_id like 'huge%'"
+    assert query(warehouse, huge_loaded) == [(0,)]
+
+
+def test_a_reexport_that_drops_an_order_removes_it(three_days: dict) -> None:
+    """A corrected re-export of a partition without one of its orders removes that order from
+    the incremental models and every mart, like a full build would."""
+    landing, warehouse = three_days["landing"], three_days["warehouse"]
+    counted = "select order_id from marts.fct_orders where order_id in ('A', 'B', 'C') order by 1"
+    assert query(warehouse, counted) == [("A",), ("B",), ("C",)]
+
+    write_csv(landing / "orders" / "dt=2021-06-15" / "orders.csv",
+              [{**three_days["days"]["2021-06-15"], "order_id": "A"}])  # fmt: skip
+    common = ["run", "--landing", str(landing), "--warehouse", str(warehouse)]
+    result = lcw(*common, "--from", "2021-06-15", "--to", "2021-06-15")
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert query(warehouse, counted) == [("A",), ("C",)]
+    # Each order paid 100.00: June 15 keeps only A; the other days are as they were.
+    assert query(warehouse, "select day::varchar, gmv from marts.gmv_daily order by 1") == [
+        ("2021-06-15", Decimal("100.00")), ("2021-06-16", Decimal("100.00")),
+        ("2021-06-17", Decimal("25000.00")),
+    ]  # fmt: skip

@@ -20,6 +20,7 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
+import duckdb
 import pytest
 from helpers import query, query_by_key
 
@@ -326,24 +327,24 @@ def test_enforcement_monthly_and_beside_commerce(sample_warehouse: Path) -> None
 
 
 def test_personal_data_stays_in_raw(sample_warehouse: Path) -> None:
-    assert query(sample_warehouse, "select count(receiver_phone) from raw_sample.orders") == [(14,)]
-    leaked = query(
-        sample_warehouse,
-        """select table_schema, table_name, column_name from information_schema.columns
-           where column_name in ('receiver_phone', 'receiver_address')
-             and table_schema not in ('raw', 'raw_sample')""",
-    )
-    assert leaked == []
-    text_columns = query(
-        sample_warehouse,
-        """select table_schema, table_name, column_name from information_schema.columns
-           where table_schema not in ('raw', 'raw_sample') and data_type = 'VARCHAR'""",
-    )
-    for schema, table, column in text_columns:
-        (hits,) = query(
-            sample_warehouse,
-            f'''select count(*) from "{schema}"."{table}" where "{column}" in (
-                   select receiver_phone from raw_sample.orders
-                   union select receiver_address from raw_sample.orders)''',
-        )[0]
-        assert hits == 0, f"{schema}.{table}.{column} holds personal data"
+    with duckdb.connect(str(sample_warehouse), read_only=True) as conn:
+        rows = conn.execute("select count(receiver_phone) from raw_sample.orders").fetchall()
+        assert rows == [(14,)]
+        leaked = conn.execute(
+            """select table_schema, table_name, column_name from information_schema.columns
+               where column_name in ('receiver_phone', 'receiver_address')
+                 and table_schema not in ('raw', 'raw_sample')"""
+        ).fetchall()
+        assert leaked == []
+        text_columns = conn.execute(
+            """select table_schema, table_name, column_name from information_schema.columns
+               where table_schema not in ('raw', 'raw_sample') and data_type = 'VARCHAR'"""
+        ).fetchall()
+        assert text_columns
+        for schema, table, column in text_columns:
+            (hits,) = conn.execute(
+                f'''select count(*) from "{schema}"."{table}" where "{column}" in (
+                       select receiver_phone from raw_sample.orders
+                       union select receiver_address from raw_sample.orders)'''
+            ).fetchone()
+            assert hits == 0, f"{schema}.{table}.{column} holds personal data"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from dagster import AssetKey, DagsterInstance
 from dagster._core.instance.ref import InstanceRef
-from helpers import REPO_ROOT, run_command
+from helpers import REPO_ROOT, requested_ranges, run_command
 
 from orchestration.defs import build_definitions
 from orchestration.defs.dbt.assets import dbt_build_args, export_window_env
@@ -145,23 +145,14 @@ def test_landing_sensor_requests_one_run_per_range_of_new_or_changed_dates(
             )
             return sensor.evaluate_tick(context)
 
-    def ranges(data) -> list[tuple[str, str]]:
-        return [
-            (
-                r.tags["dagster/asset_partition_range_start"],
-                r.tags["dagster/asset_partition_range_end"],
-            )
-            for r in data.run_requests
-        ]
-
     first = tick(None)
-    assert ranges(first) == [("2021-06-01", "2021-06-02"), ("2021-06-04", "2021-06-04")]
+    assert requested_ranges(first) == [("2021-06-01", "2021-06-02"), ("2021-06-04", "2021-06-04")]
     assert all(r.job_name in (None, "update_warehouse") for r in first.run_requests)
-    assert ranges(tick(first.cursor)) == []
+    assert requested_ranges(tick(first.cursor)) == []
     (landing / "orders" / "dt=2021-06-02" / "orders.csv").write_text("order_id\n1\n2\n")
     (landing / "orders" / "dt=2021-06-05").mkdir()
     (landing / "orders" / "dt=2021-06-05" / "orders.csv").write_text("order_id\n3\n")
-    assert ranges(tick(first.cursor)) == [
+    assert requested_ranges(tick(first.cursor)) == [
         ("2021-06-02", "2021-06-02"), ("2021-06-05", "2021-06-05"),
     ]  # fmt: skip
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from dagster import AssetKey, SkipReason, build_sensor_context, materialize
 from dagster_duckdb import DuckDBResource
-from helpers import VALID_ORDER, query, write_csv
+from helpers import VALID_ORDER, query, requested_ranges, write_csv
 
 from orchestration.defs.automation import build_landing_sensor
 from orchestration.defs.ingestion import (
@@ -118,30 +118,22 @@ def test_sensor_requests_each_partition_version_once(tmp_path: Path) -> None:
         resources = {"landing": LandingZone(root=str(landing))}
         return landing_partition_sensor(build_sensor_context(resources=resources, cursor=cursor))
 
-    def ranges(result) -> list[tuple[str, str]]:
-        return [
-            (
-                r.tags["dagster/asset_partition_range_start"],
-                r.tags["dagster/asset_partition_range_end"],
-            )
-            for r in result.run_requests
-        ]
-
     first = tick(None)
-    assert ranges(first) == [("2021-06-01", "2021-06-02")]  # consecutive dates: one run
+    assert requested_ranges(first) == [("2021-06-01", "2021-06-02")]  # consecutive dates: one run
     assert isinstance(tick(first.cursor), SkipReason)
     # A corrected re-export of 06-02 is a new version: a run for that date only.
     later = time.time() + 5
     os.utime(landing / "orders" / "dt=2021-06-02" / "orders.csv", (later, later))
     changed = tick(first.cursor)
-    assert ranges(changed) == [("2021-06-02", "2021-06-02")]
+    assert requested_ranges(changed) == [("2021-06-02", "2021-06-02")]
     # A re-export that adds a file is a new version, and one that only removes it again too.
     write_orders(landing, FIRST, count=1)
     (landing / "orders" / "dt=2021-06-01" / "extra.csv").write_text("order_id\n")
     with_extra = tick(changed.cursor)
     (landing / "orders" / "dt=2021-06-01" / "extra.csv").unlink()
     removed = tick(with_extra.cursor)
-    assert ranges(with_extra) == ranges(removed) == [("2021-06-01", "2021-06-01")]
+    assert requested_ranges(with_extra) == [("2021-06-01", "2021-06-01")]
+    assert requested_ranges(removed) == [("2021-06-01", "2021-06-01")]
     keys = [
         r.run_key for result in (first, changed, with_extra, removed) for r in result.run_requests
     ]

@@ -13,9 +13,7 @@
 
 with events as (
     select * from {{ ref('stg_platform__follows') }}
-    {% if is_incremental() %}
-        where {{ of_touched_keys('follower_id') }}
-    {% endif %}
+    where {{ when_incremental(of_touched_keys('follower_id')) }}
 ),
 
 export_spans as (

@@ -22,6 +22,4 @@ select
     interactions,
     exported_on
 from {{ ref('stg_platform__livestream_sessions') }}
-{% if is_incremental() %}
-    where {{ of_touched_keys('session_id') }}
-{% endif %}
+where {{ when_incremental(of_touched_keys('session_id')) }}

@@ -27,9 +27,7 @@ with versions as (
             order by updated_at, exported_on, source_file, source_row
         ) as previous_refund_amount
     from {{ ref('stg_platform__orders') }}
-    {% if is_incremental() %}
-        where {{ of_touched_keys('order_id') }}
-    {% endif %}
+    where {{ when_incremental(of_touched_keys('order_id')) }}
 )
 
 select

@@ -20,9 +20,7 @@
 
 with versions as (
     select * from {{ ref('stg_platform__orders') }}
-    {% if is_incremental() %}
-        where {{ of_touched_keys('order_id') }}
-    {% endif %}
+    where {{ when_incremental(of_touched_keys('order_id')) }}
 ),
 
 latest as (

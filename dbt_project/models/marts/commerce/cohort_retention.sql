@@ -17,13 +17,12 @@ with firsts as (
         by_scope.paid_at as first_paid_at,
         by_scope.month_start as cohort_month
     from {{ ref('int_orders_by_scope') }} as by_scope
-    {% if is_incremental() %}
-        inner join {{ ref('int_touched_cohorts') }} as touched
-            on by_scope.scope = touched.scope
-            and by_scope.scope_id = touched.scope_id
-            and by_scope.month_start = touched.cohort_month
-    {% endif %}
-    where by_scope.scope_order_seq = 1
+    where
+        by_scope.scope_order_seq = 1
+        and {{ when_incremental(matches_a_row_of(
+            ref('int_touched_cohorts'), 'by_scope',
+            ['scope', 'scope_id', ['month_start', 'cohort_month']],
+        )) }}
 ),
 
 seconds as (

@@ -10,12 +10,9 @@
 with orders as (
     select by_scope.*
     from {{ ref('int_orders_by_scope') }} as by_scope
-    {% if is_incremental() %}
-        inner join {{ ref('int_touched_scope_months') }} as touched
-            on by_scope.scope = touched.scope
-            and by_scope.scope_id = touched.scope_id
-            and by_scope.month_start = touched.month_start
-    {% endif %}
+    where {{ when_incremental(matches_a_row_of(
+        ref('int_touched_scope_months'), 'by_scope', ['scope', 'scope_id', 'month_start']
+    )) }}
 )
 
 select

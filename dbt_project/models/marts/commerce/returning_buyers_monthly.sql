@@ -62,14 +62,9 @@ flagged as (
         month_start,
         previous_month_start >= {{ dbt.dateadd('month', -12, 'month_start') }} as is_returning
     from with_previous
-    {% if is_incremental() %}
-        where exists (
-                select 1 from {{ ref('int_touched_returning_months') }} as touched
-                where touched.scope = with_previous.scope
-                    and touched.scope_id = with_previous.scope_id
-                    and touched.month_start = with_previous.month_start
-            )
-    {% endif %}
+    where {{ when_incremental(matches_a_row_of(
+        ref('int_touched_returning_months'), 'with_previous', ['scope', 'scope_id', 'month_start']
+    )) }}
 )
 
 select

@@ -23,12 +23,9 @@ with all_enablements as (
 enablements as (
     select all_enablements.*
     from all_enablements
-    {% if is_incremental() %}
-        inner join {{ touched_keys() }} as touched
-            on all_enablements.shop_id = touched.shop_id
-            and all_enablements.trust_right = touched.trust_right
-            and all_enablements.enabled_at = touched.enabled_at
-    {% endif %}
+    where {{ when_incremental(matches_a_row_of(
+        touched_keys(), 'all_enablements', ['shop_id', 'trust_right', 'enabled_at']
+    )) }}
 ),
 
 -- The orders whose pair intervals can contain a window start of these enablements: paid from

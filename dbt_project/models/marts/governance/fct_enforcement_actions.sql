@@ -26,6 +26,4 @@ select
     amount_involved,
     exported_on
 from {{ ref('stg_platform__enforcement_actions') }}
-{% if is_incremental() %}
-    where {{ of_touched_keys('action_id') }}
-{% endif %}
+where {{ when_incremental(of_touched_keys('action_id')) }}

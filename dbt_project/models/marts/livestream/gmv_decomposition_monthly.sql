@@ -20,11 +20,9 @@ with session_months as (
             watch_seconds
         from {{ ref('fct_livestream_sessions') }}
     ) as sessions
-    {% if is_incremental() %}
-        inner join {{ ref('int_changed_session_months') }} as changed
-            on sessions.month_start = changed.month_start
-            and sessions.streamer_id = changed.streamer_id
-    {% endif %}
+    where {{ when_incremental(matches_a_row_of(
+        ref('int_changed_session_months'), 'sessions', ['month_start', 'streamer_id']
+    )) }}
 ),
 
 audience as (

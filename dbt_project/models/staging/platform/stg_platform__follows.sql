@@ -1,13 +1,6 @@
 -- One row per follow/unfollow event; an event exported twice counts once (latest export wins).
-with renamed as (
-    select
-        event_id,
-        follower_id,
-        streamer_id,
-        event_type,
-        event_at,
-        {{ lineage_renamed() }}
-    from {{ source('platform', 'follows') }}
-)
-
-{{ deduplicate('renamed', unique_by=['event_id'], latest_by=lineage_columns()) }}
+{{ latest_export_of(
+    'follows',
+    columns=['event_id', 'follower_id', 'streamer_id', 'event_type', 'event_at'],
+    unique_by=['event_id'],
+) }}

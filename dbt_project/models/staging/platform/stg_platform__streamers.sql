@@ -1,13 +1,6 @@
 -- One row per streamer per snapshot (export) date.
-with renamed as (
-    select
-        streamer_id,
-        shop_id,
-        category,
-        follower_count,
-        created_at,
-        {{ lineage_renamed() }}
-    from {{ source('platform', 'streamers') }}
-)
-
-{{ deduplicate('renamed', unique_by=['streamer_id', 'exported_on'], latest_by=lineage_columns()) }}
+{{ latest_export_of(
+    'streamers',
+    columns=['streamer_id', 'shop_id', 'category', 'follower_count', 'created_at'],
+    unique_by=['streamer_id', 'exported_on'],
+) }}
