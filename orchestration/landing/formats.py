@@ -67,13 +67,10 @@ def read_together(reads: Sequence[HotRead]) -> dict[str, int]:
     """Validate the rows of files of one key into the temp tables in one statement; return each
     file's row count. Raises duckdb.Error when any file cannot be read as a whole."""
     first = reads[0]
-    numbered = (
-        {"line_column": PARQUET_ROW_COLUMN, "first_line": 0} if first.key[0] == "parquet" else {}
-    )
     relation = relation_sql(
         first.scan([read.ctx.path for read in reads]),
         [read.ctx.scanned_as() for read in reads],
-        **numbered,
+        *first.row_number,
     )
     return finish_files([read.ctx for read in reads], relation, first.columns, first.personal)
 

@@ -2,9 +2,9 @@
 
 DuckDB reads the files natively; Python only builds SQL from the contract in
 `landing/contract.py`. Every row read ends up in exactly one place: `raw.<source>` when it keeps
-the contract, `raw.rejected_rows` (file, row, reason, raw record) when it does not. A partition
-is replaced inside one transaction, so a re-run never duplicates and a crash keeps the previous
-good state.
+the contract, `raw.rejected_rows` (file, row, reason, raw record) when it does not. A chunk of
+partitions is replaced inside one transaction, so a re-run never duplicates and a crash keeps
+each partition's previous good state.
 
 The hot path reads the files of a range of dates with one DuckDB statement per kind of file
 (format, compression and columns; CSV with the contract's dialect, never sniffed); when that

@@ -145,6 +145,11 @@ def dbt(
     failures = [f"{r.node.name}: {r.message}" for r in getattr(result.result, "results", [])
                 if r.status not in ("success", "pass")]  # fmt: skip
     assert result.success, (result.exception, failures)
+    if window:
+        # The window reached the models (without it they would process every row, and still
+        # equal the full refresh): the streamers' state is read for the window's dates only.
+        [compiled] = target.glob("compiled/**/int_streamers_latest.sql")
+        assert f"'{window[1].isoformat()}'" in compiled.read_text()
 
 
 def replace_partitions(warehouse: Path, reference: Path, first: date, last: date) -> None:
