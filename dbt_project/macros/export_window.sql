@@ -1,7 +1,9 @@
 {#-
-  Incremental models process the export dates of the Dagster partition window (YYYY-MM-DD,
-  inclusive), widened by `lookback_days` so a partition re-exported a few days late is picked up
-  again. Dagster passes the window in the environment variables LCW_EXPORT_DATE_FROM and
+  Incremental models process the export dates of the run's window (YYYY-MM-DD, inclusive).
+  Dagster widens a run's window itself to every date loaded since the last successful build
+  (orchestration/warehouse/build_log.py), so a load whose build failed is never missed; a plain
+  dbt user may widen it by `lookback_days` (default 0). Dagster passes the window in the
+  environment variables LCW_EXPORT_DATE_FROM and
   LCW_EXPORT_DATE_TO, not as vars: vars that change from run to run would make dbt parse the
   whole project again on every run. A plain dbt user may pass the vars `export_date_from` and
   `export_date_to` instead. Outside an incremental run (first build, --full-refresh, or no
@@ -12,7 +14,7 @@
     {%- set window_to = var('export_date_to', env_var('LCW_EXPORT_DATE_TO', '')) -%}
     {%- if is_incremental() and window_from and window_to -%}
         {%- set widened_from = dbt.dateadd(
-            'day', -1 * var('lookback_days', 3) | int, "cast('" ~ window_from ~ "' as date)"
+            'day', -1 * var('lookback_days', 0) | int, "cast('" ~ window_from ~ "' as date)"
         ) -%}
         {{ return([widened_from, "cast('" ~ window_to ~ "' as date)"]) }}
     {%- endif -%}
@@ -271,7 +273,7 @@
     {%- endif -%}
     {%- set dt = modules.datetime -%}
     {%- set first = dt.date.fromisoformat(window_from)
-        - dt.timedelta(days=var('lookback_days', 3) | int) -%}
+        - dt.timedelta(days=var('lookback_days', 0) | int) -%}
     {%- set last = dt.date.fromisoformat(window_to) -%}
     {%- set months = [] -%}
     {%- set month = namespace(year=first.year, number=first.month) -%}

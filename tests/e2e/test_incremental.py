@@ -229,8 +229,8 @@ def test_windows_in_order(reference: Path, parsed_project, tmp_path: Path) -> No
 
 
 def test_windows_out_of_order(reference: Path, parsed_project, tmp_path: Path) -> None:
-    """Later export dates loaded first, then the gap before them, one day at a time at the end
-    (each day's window is widened by lookback_days over dates already loaded)."""
+    """Later export dates loaded first, then the gap before them, one day at a time at the end:
+    each day's window is that day alone (no look-back), beside dates already built."""
     windows = [(date(2021, 6, 25), date(2021, 7, 1)), (date(2021, 6, 12), date(2021, 6, 18))]
     windows += [(date(2021, 6, 19) + timedelta(days=d),) * 2 for d in range(6)]
     replayed = replay(parsed_project, reference, tmp_path, date(2021, 6, 12), windows)

@@ -90,6 +90,40 @@ def test_a_failed_blocking_check_stops_the_run_and_names_the_partition(tmp_path:
     assert query(warehouse, built) == [(0,)]
 
 
+def test_a_date_whose_build_failed_is_built_by_the_next_run(tmp_path: Path) -> None:
+    """06-15 builds; 06-16 loads but its blocking check stops the run before dbt; the run of
+    06-17 alone must still build 06-16's accepted order (its load came after the last build)."""
+    dates = ["2021-06-15", "2021-06-16", "2021-06-17"]
+    landing = orders_landing(tmp_path / "landing", dates)
+    day = {k: v.replace("2021-06-15", dates[1]) for k, v in VALID_ORDER.items()}
+    rows = [
+        {**day, "order_id": "o1", "paid_amount": "100.00"},
+        {**day, "order_id": "bad", "status": "?"},
+    ]
+    write_csv(landing / "orders" / f"dt={dates[1]}" / "orders.csv", rows)
+    warehouse = tmp_path / "w.duckdb"
+    outcomes = [
+        lcw(
+            "run",
+            "--landing",
+            str(landing),
+            "--warehouse",
+            str(warehouse),
+            "--from",
+            dt,
+            "--to",
+            dt,
+        )
+        for dt in dates
+    ]
+    assert [result.returncode for result in outcomes] == [0, 1, 0], outcomes[-1].stdout
+    assert "reject_ratio_within_threshold" in outcomes[1].stderr
+    published = Settings(warehouse_path=warehouse).published_path
+    assert query(published, "select day::varchar, gmv from marts.gmv_daily order by day") == [
+        (dates[0], 100), (dates[1], 100), (dates[2], 100),
+    ]  # fmt: skip
+
+
 @pytest.fixture(scope="module")
 def three_days(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """One landing for two stories, loaded by one `lcw run`: orders A and B exported on 06-15

@@ -24,6 +24,7 @@ from dagster import (
     Output,
 )
 from dagster_dbt import DbtCliResource, dbt_assets
+from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
 from orchestration.defs.dbt.project import dbt_project
@@ -31,6 +32,7 @@ from orchestration.defs.dbt.translator import warehouse_translator
 from orchestration.defs.partitions import run_export_dates
 from orchestration.defs.progress import is_milestone, progress_log
 from orchestration.settings import WAREHOUSE_POOL, Settings
+from orchestration.warehouse.build_log import build_started_at, build_window, record_build
 
 # The op (and step) that runs `dbt build`; its run config is `DbtBuildConfig`.
 DBT_ASSETS_NAME = "warehouse_dbt"
@@ -38,8 +40,16 @@ EXPORT_WINDOW_ENV = ("LCW_EXPORT_DATE_FROM", "LCW_EXPORT_DATE_TO")
 
 
 def dbt_build_args(settings: Settings) -> list[str]:
-    """`dbt build` with the vars the manifest was parsed with (so dbt parses partially)."""
-    return ["build", "--vars", json.dumps(settings.dbt_vars())]
+    """`dbt build` with the vars the manifest was parsed with (so dbt parses partially). The
+    unit tests are left out: they test the models' logic on fixed inputs, not the data, so they
+    run where the logic changes (the sample build of CI and development), as dbt recommends."""
+    return [
+        "build",
+        "--vars",
+        json.dumps(settings.dbt_vars()),
+        "--exclude-resource-type",
+        "unit_test",
+    ]
 
 
 @contextmanager
@@ -120,15 +130,29 @@ def build_dbt_assets(settings: Settings) -> AssetsDefinition:
         name=DBT_ASSETS_NAME,
     )
     def warehouse_dbt(
-        context: AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
+        context: AssetExecutionContext,
+        dbt: DbtCliResource,
+        warehouse: DuckDBResource,
+        config: DbtBuildConfig,
     ) -> Iterator[Any]:
-        """One `dbt build` for the run's window of export dates: the incremental models update
+        """One `dbt build` for the run's window of export dates, widened to every date loaded
+        since the last successful build (`warehouse.build_log`): the incremental models update
         the keys the window touches, every other model is rebuilt from them, every test runs."""
-        window = config.export_dates(context.run.tags)
+        run_dates = config.export_dates(context.run.tags)
+        with warehouse.get_connection() as conn:
+            window = build_window(conn, run_dates)
+            started_at = build_started_at(conn)
         if window is None:
-            context.log.info("no export dates given: the incremental models process every date")
+            context.log.info("the incremental models process every loaded export date")
+        elif window != run_dates:
+            context.log.info(
+                f"export dates {window[0]} .. {window[1]}: the run's, and those loaded since "
+                "the last successful build"
+            )
         with export_window_env(window):
             invocation = dbt.cli(config.args(build_args), context=context)
         yield from with_progress(invocation.stream(), len(context.selected_asset_keys))
+        with warehouse.get_connection() as conn:
+            record_build(conn, started_at, window, config.full_refresh)
 
     return warehouse_dbt

@@ -1,0 +1,93 @@
+"""Which export dates the next `dbt build` must process: the run's own, and every date loaded
+since the last build that succeeded.
+
+A run's window is its export dates. If ingestion loaded a date and the `dbt build` after it then
+failed (a test, a crash, a killed process), the incremental models never saw that load; the next
+run over another date must process it too, or its keys stay stale. So every successful build is
+recorded in `raw.dbt_builds` (when it started, its window), and the window of the next build is
+widened to cover every date whose load (`raw.load_audit.loaded_at`) came after the start of the
+last successful one. Both times are DuckDB's `now()` in the warehouse, so they compare.
+
+This replaces a fixed look-back of a few days before each window, which made every daily run
+recompute four days of keys and still missed a failure older than the look-back.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import duckdb
+
+from orchestration.landing.raw_tables import RAW_SCHEMA
+
+BUILDS_TABLE = f"{RAW_SCHEMA}.dbt_builds"
+
+
+def _ensure_builds_table(conn: duckdb.DuckDBPyConnection) -> None:
+    conn.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}")
+    conn.execute(
+        f"CREATE TABLE IF NOT EXISTS {BUILDS_TABLE} (started_at TIMESTAMPTZ, "
+        "window_from DATE, window_to DATE, full_refresh BOOLEAN)"
+    )
+
+
+def build_started_at(conn: duckdb.DuckDBPyConnection) -> datetime:
+    """The warehouse's clock now: pass it to `record_build` once the build has succeeded."""
+    return conn.execute("SELECT now()").fetchone()[0]
+
+
+def unbuilt_load_dates(conn: duckdb.DuckDBPyConnection) -> tuple[date, date] | None:
+    """The first and last export dates loaded since the last successful build started; None when
+    every load is older. Raises `NoBuildRecorded` when no build was ever recorded."""
+    _ensure_builds_table(conn)
+    (last_start,) = conn.execute(f"SELECT max(started_at) FROM {BUILDS_TABLE}").fetchone()
+    if last_start is None:
+        raise NoBuildRecorded
+    audit = conn.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND schema_name = ? AND table_name = 'load_audit'",
+        [RAW_SCHEMA],
+    ).fetchone()[0]
+    if not audit:
+        return None
+    first, last = conn.execute(
+        f"SELECT min(partition_dt), max(partition_dt) FROM {RAW_SCHEMA}.load_audit "
+        "WHERE loaded_at >= ?",
+        [last_start],
+    ).fetchone()
+    return None if first is None else (first, last)
+
+
+class NoBuildRecorded(Exception):
+    """The warehouse has no record of a successful build (new, or built before the record)."""
+
+
+def build_window(
+    conn: duckdb.DuckDBPyConnection, run_dates: tuple[date, date] | None
+) -> tuple[date, date] | None:
+    """The export dates (inclusive) a build must process: the run's dates widened to cover every
+    date loaded since the last successful build. None (every date) when the run has no dates, or
+    when the warehouse has no record of a build, so that nothing unbuilt can be missed."""
+    if run_dates is None:
+        return None
+    try:
+        unbuilt = unbuilt_load_dates(conn)
+    except NoBuildRecorded:
+        return None
+    if unbuilt is None:
+        return run_dates
+    return min(run_dates[0], unbuilt[0]), max(run_dates[1], unbuilt[1])
+
+
+def record_build(
+    conn: duckdb.DuckDBPyConnection,
+    started_at: datetime,
+    window: tuple[date, date] | None,
+    full_refresh: bool,
+) -> None:
+    """A build that started at `started_at` succeeded: the loads before it are built."""
+    _ensure_builds_table(conn)
+    first, last = window or (None, None)
+    conn.execute(
+        f"INSERT INTO {BUILDS_TABLE} VALUES (?, ?, ?, ?)", [started_at, first, last, full_refresh]
+    )
