@@ -91,6 +91,10 @@ DROPPED_BY_REEXPORT = ", ".join([
             "2021-06-20 09:05:00+08", "2021-06-20 09:05:00+08", "2021-06-20", 2),
     version("late_o2", "late_b1", "60.00", "60.00", "refunded", "2021-06-15 09:00:00+08",
             "2021-06-15 09:05:00+08", "2021-06-20 11:00:00+08", "2021-06-20", 3),
+    # The only order of its shop: the shop's repurchase and returning-buyer rows must go too.
+    version("ghost_o2", "ghost_b2", "80.00", "0.00", "paid", "2021-06-20 09:00:00+08",
+            "2021-06-20 09:05:00+08", "2021-06-20 09:05:00+08", "2021-06-20", 4,
+            ).replace("'sh_planted'", "'sh_ghost'"),
 ])  # fmt: skip
 
 
@@ -238,9 +242,10 @@ def test_windows_out_of_order(reference: Path, parsed_project, tmp_path: Path) -
 
 
 def test_a_reexport_that_drops_rows(reference: Path, parsed_project, tmp_path: Path) -> None:
-    """A corrected re-export of 2021-06-20 drops an order, withdraws a refund version and a
-    follow made just before a payment: the order disappears, the refund is undone and the paid
-    order is public again, exactly as in a full refresh without them."""
+    """A corrected re-export of 2021-06-20 drops two orders (one the only order of its shop),
+    withdraws a refund version and a follow made just before a payment: the orders and the
+    shop's rows disappear, the refund is undone and the paid order is public again, exactly as
+    in a full refresh without them."""
     warehouse = tmp_path / WAREHOUSE
     shutil.copy(reference, warehouse)
     with duckdb.connect(str(warehouse)) as conn:

@@ -2,46 +2,48 @@
 -- in the period within the scope / buyers with >= 1. One row per period grain (month, quarter,
 -- year), period start, scope and scope id; periods with no buyers have no row.
 --
--- Incremental: a run recomputes the (grain, period, scope) groups in int_touched_scope_periods.
+-- Incremental: a run adds the touched buyers' change to the counts of their groups
+-- (macro buyer_counts); groups left without buyers are deleted.
 {%- set grains = ['month', 'quarter', 'year'] %}
 {{ config(**keyed_state(
     ['period_grain', 'period_start', 'scope', 'scope_id'],
-    recompute_in='int_touched_scope_periods',
+    post_hook=["{{ delete_where('buyers = 0') }}"],
 )) }}
+-- depends_on: {{ ref('int_touched_buyers') }}
 
-with orders as (
+-- noqa: disable=LT02
+{%- set buyer_periods -%}
+    {%- for grain in grains %}
     select
+        '{{ grain }}' as period_grain,
+        period_start,
         scope,
         scope_id,
         buyer_id,
-    {%- for grain in grains %}
-        {{ period_start(grain, 'paid_date') }} as {{ grain }}_start{{ "," if not loop.last }}
-    {%- endfor %}
-    from {{ ref('int_orders_by_scope') }}
-),
-
-buyer_periods as (
-    {%- for grain in grains %}
+        1 as buyers,
+        case when count(*) >= 2 then 1 else 0 end as repeat_buyers
+    from (
         select
-            '{{ grain }}' as period_grain,  -- noqa: LT02
-            orders.{{ grain }}_start as period_start,  -- noqa: LT02
+            {{ period_start(grain, 'orders.paid_date') }} as period_start,
             orders.scope,
             orders.scope_id,
-            orders.buyer_id,
-            count(*) as counted_orders
-        from orders
-        {%- if is_incremental() %}
-            inner join {{ ref('int_touched_scope_periods') }} as touched
-                on touched.period_grain = '{{ grain }}'
-                and orders.{{ grain }}_start = touched.period_start
-                and orders.scope = touched.scope
-                and orders.scope_id = touched.scope_id
-        {%- endif %}
-        group by orders.{{ grain }}_start, orders.scope, orders.scope_id, orders.buyer_id
-        {%- if not loop.last %}
-            union all
-        {%- endif %}
+            orders.buyer_id
+        from __ORDERS__ as orders
+    ) as in_period
+    group by period_start, scope, scope_id, buyer_id
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
     {%- endfor %}
+{%- endset %}
+-- noqa: enable=LT02
+
+with counts as (
+    {{ buyer_counts(
+        buyer_periods,
+        ['period_grain', 'period_start', 'scope', 'scope_id'],
+        ['buyers', 'repeat_buyers'],
+    ) }}
 )
 
 select
@@ -49,9 +51,7 @@ select
     period_start,
     scope,
     scope_id,
-    count(*) as buyers,
-    count(case when counted_orders >= 2 then 1 end) as repeat_buyers,
-    {{ safe_rate('count(case when counted_orders >= 2 then 1 end)', 'count(*)') }}
-        as repeat_purchase_rate
-from buyer_periods
-group by period_grain, period_start, scope, scope_id
+    buyers,
+    repeat_buyers,
+    {{ safe_rate('repeat_buyers', 'buyers') }} as repeat_purchase_rate
+from counts

@@ -1,0 +1,71 @@
+{#-
+  Counts of buyers per group (repurchase_rate, returning_buyers_monthly), kept by adding what a
+  run changed instead of recounting every buyer of a touched group: the platform's year holds
+  every buyer of the year, so recounting it made a daily run scan the whole year's orders.
+
+  A buyer's rows in int_orders_by_scope change only when the buyer is in int_touched_buyers, and
+  that model keeps those buyers' rows as they were before the run (<model>__before, see
+  changed_rows.sql). So a group's count after the run is its stored count, plus the touched
+  buyers' contributions after the run, less their contributions before it. Every count is a sum
+  of 0/1 contributions per buyer, so this equals a recount exactly.
+
+  `contributions`: a query over `__ORDERS__ as orders` (rows of int_orders_by_scope) returning
+  the `keys` columns and one 0/1 column per name in `counts`, one row per buyer and group. It
+  runs over every row on a full build; in an incremental run over the touched buyers' rows after
+  the run and before it. Groups whose counts change are returned with the stored counts added;
+  a group left with no buyer comes back with 0 and the model's post-hook
+  `delete_where('buyers = 0')` removes it (no group without buyers has a row).
+-#}
+{% macro buyer_counts(contributions, keys, counts) -%}
+    {%- set by_scope = ref('int_orders_by_scope') -%}
+    {%- set key_list = keys | join(', ') -%}
+    {%- if is_incremental() -%}
+        {%- set after_run -%}
+            (select * from {{ by_scope }} where {{ of_touched_buyers() }})
+        {%- endset %}
+    select
+        {%- for key in keys %}
+        changes.{{ key }},
+        {%- endfor %}
+        {%- for count in counts %}
+        cast(coalesce(stored.{{ count }}, 0) + changes.{{ count }} as {{ dbt.type_bigint() }})
+            as {{ count }}{{ "," if not loop.last }}
+        {%- endfor %}
+    from (
+        select
+            {{ key_list }},
+            {%- for count in counts %}
+            sum({{ count }}) as {{ count }}{{ "," if not loop.last }}
+            {%- endfor %}
+        from (
+            select {{ key_list }}, {{ counts | join(', ') }}
+            from ({{ contributions | replace('__ORDERS__', after_run) }}) as after_run
+            union all
+            select
+                {{ key_list }},
+                {%- for count in counts %}
+                -{{ count }}{{ "," if not loop.last }}
+                {%- endfor %}
+            from ({{ contributions | replace('__ORDERS__', rows_before(by_scope)) }}) as before_run
+        ) as signed
+        group by {{ key_list }}
+    ) as changes
+    left join {{ this }} as stored
+        on
+        {%- for key in keys %}
+        stored.{{ key }} = changes.{{ key }}{{ " and" if not loop.last }}
+        {%- endfor %}
+    where
+    {%- for count in counts %}
+        changes.{{ count }} <> 0{{ " or" if not loop.last }}
+    {%- endfor %}
+    {%- else %}
+    select
+        {{ key_list }},
+        {%- for count in counts %}
+        cast(sum({{ count }}) as {{ dbt.type_bigint() }}) as {{ count }}{{ "," if not loop.last }}
+        {%- endfor %}
+    from ({{ contributions | replace('__ORDERS__', by_scope) }}) as contributions
+    group by {{ key_list }}
+    {%- endif %}
+{%- endmacro %}
