@@ -386,7 +386,10 @@ def validated_sql(source: Source, file_relation: str, file_types: dict[str, str]
         typed_columns.append(f"{typed}::{SQL_TYPES[c.kind]} AS {ident}")
     cases = reject_reason_cases(source)
     code = " ".join(f"WHEN {cond} THEN {quote_literal(code)}" for cond, code, _ in cases)
-    message = " ".join(f"WHEN {cond} THEN {msg}" for cond, _, msg in cases)
+    # The reason follows from the code: its conditions are evaluated once, not twice.
+    message = " ".join(f"WHEN {quote_literal(code)} THEN {msg}" for _, code, msg in cases)
+    if len({code for _, code, _ in cases}) != len(cases):
+        raise ValueError(f"{source.name}: two reject reasons share a code")
     typed_names = ", ".join(quote_ident(c.name) for c in source.columns)
     # Only the typed values and the verdict are kept: the text forms are not stored.
     return f"""
@@ -399,8 +402,10 @@ def validated_sql(source: Source, file_relation: str, file_types: dict[str, str]
             SELECT *, CASE {" ".join(nul)} END AS _nul FROM file_rows
         ), typed_rows AS (
             SELECT *, {", ".join(typed_columns)} FROM text_rows
+        ), verdicts AS (
+            SELECT *, CASE {code} END AS _reject_code FROM typed_rows
         )
-        SELECT _source_row, _source_file, _partition_dt, {typed_names},
-            CASE {code} END AS _reject_code, CASE {message} END AS _reject_reason
-        FROM typed_rows
+        SELECT _source_row, _source_file, _partition_dt, {typed_names}, _reject_code,
+            CASE _reject_code {message} END AS _reject_reason
+        FROM verdicts
     """
