@@ -112,11 +112,26 @@ def csv_scan(paths: Sequence[Path], names: tuple[str, ...]) -> str:
     )
 
 
-def json_scan(paths: Sequence[Path], source: Source, with_line: bool) -> str:
+# Column kinds whose JSON values are text: read as VARCHAR when a screen has shown that every
+# value a file gives them is a string or null (`formats.screen_json_lines`).
+TEXT_KINDS = frozenset({"id", "string", "enum", "timestamp"})
+
+
+def json_scan(
+    paths: Sequence[Path], source: Source, with_line: bool, as_text: frozenset[str] = frozenset()
+) -> str:
+    """JSON Lines read with the contract's keys. A column is read as `JSON` (a nested value
+    is told from a scalar, a number keeps its JSON spelling), or as VARCHAR when it is in
+    `as_text`: for a string or null that is the same text `->> '$'` gives, without taking
+    each value apart, and the same raw record."""
     columns = [*source.column_names, *([JSON_LINE_COLUMN] if with_line else [])]
-    spec = ", ".join(
-        f"{quote_literal(c)}: '{'BIGINT' if c == JSON_LINE_COLUMN else 'JSON'}'" for c in columns
-    )
+
+    def sql_type(column: str) -> str:
+        if column == JSON_LINE_COLUMN:
+            return "BIGINT"
+        return "VARCHAR" if column in as_text else "JSON"
+
+    spec = ", ".join(f"{quote_literal(c)}: '{sql_type(c)}'" for c in columns)
     return (
         f"read_json({_paths_sql(paths)}, format = 'newline_delimited', "
         f"columns = {{{spec}}}, hive_partitioning = false, filename = '{FILE_COLUMN}')"
