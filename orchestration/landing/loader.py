@@ -166,8 +166,12 @@ def _load_chunk(
             reads, cold = screen_json_lines(reads)
             for read in cold:
                 count(read.ctx, stage_json_lines_cold(read.ctx))
-        if reads:
-            for ctx, staged in read_hot(reads):
+        # The screen can split a key: a JSON Lines file may be read with text columns as text.
+        same_key: dict[tuple[object, ...], list[HotRead]] = {}
+        for read in reads:
+            same_key.setdefault(read.key, []).append(read)
+        for group in same_key.values():
+            for ctx, staged in read_hot(group):
                 count(ctx, staged)
     return _replace_partitions(conn, source, found)
 

@@ -112,11 +112,26 @@ def csv_scan(paths: Sequence[Path], names: tuple[str, ...]) -> str:
     )
 
 
-def json_scan(paths: Sequence[Path], source: Source, with_line: bool) -> str:
+# Column kinds whose JSON values are text: read as VARCHAR when a screen has shown that every
+# value a file gives them is a string or null (`formats.screen_json_lines`).
+TEXT_KINDS = frozenset({"id", "string", "enum", "timestamp"})
+
+
+def json_scan(
+    paths: Sequence[Path], source: Source, with_line: bool, as_text: frozenset[str] = frozenset()
+) -> str:
+    """JSON Lines read with the contract's keys. A column is read as `JSON` (a nested value
+    is told from a scalar, a number keeps its JSON spelling), or as VARCHAR when it is in
+    `as_text`: for a string or null that is the same text `->> '$'` gives, without taking
+    each value apart, and the same raw record."""
     columns = [*source.column_names, *([JSON_LINE_COLUMN] if with_line else [])]
-    spec = ", ".join(
-        f"{quote_literal(c)}: '{'BIGINT' if c == JSON_LINE_COLUMN else 'JSON'}'" for c in columns
-    )
+
+    def sql_type(column: str) -> str:
+        if column == JSON_LINE_COLUMN:
+            return "BIGINT"
+        return "VARCHAR" if column in as_text else "JSON"
+
+    spec = ", ".join(f"{quote_literal(c)}: '{sql_type(c)}'" for c in columns)
     return (
         f"read_json({_paths_sql(paths)}, format = 'newline_delimited', "
         f"columns = {{{spec}}}, hive_partitioning = false, filename = '{FILE_COLUMN}')"
@@ -386,7 +401,10 @@ def validated_sql(source: Source, file_relation: str, file_types: dict[str, str]
         typed_columns.append(f"{typed}::{SQL_TYPES[c.kind]} AS {ident}")
     cases = reject_reason_cases(source)
     code = " ".join(f"WHEN {cond} THEN {quote_literal(code)}" for cond, code, _ in cases)
-    message = " ".join(f"WHEN {cond} THEN {msg}" for cond, _, msg in cases)
+    # The reason follows from the code: its conditions are evaluated once, not twice.
+    message = " ".join(f"WHEN {quote_literal(code)} THEN {msg}" for _, code, msg in cases)
+    if len({code for _, code, _ in cases}) != len(cases):
+        raise ValueError(f"{source.name}: two reject reasons share a code")
     typed_names = ", ".join(quote_ident(c.name) for c in source.columns)
     # Only the typed values and the verdict are kept: the text forms are not stored.
     return f"""
@@ -399,8 +417,10 @@ def validated_sql(source: Source, file_relation: str, file_types: dict[str, str]
             SELECT *, CASE {" ".join(nul)} END AS _nul FROM file_rows
         ), typed_rows AS (
             SELECT *, {", ".join(typed_columns)} FROM text_rows
+        ), verdicts AS (
+            SELECT *, CASE {code} END AS _reject_code FROM typed_rows
         )
-        SELECT _source_row, _source_file, _partition_dt, {typed_names},
-            CASE {code} END AS _reject_code, CASE {message} END AS _reject_reason
-        FROM typed_rows
+        SELECT _source_row, _source_file, _partition_dt, {typed_names}, _reject_code,
+            CASE _reject_code {message} END AS _reject_reason
+        FROM verdicts
     """
