@@ -11,11 +11,18 @@ from dagster import (
     asset,
 )
 from dagster_duckdb import DuckDBResource
+from duckdb import DuckDBPyConnection
 
 from orchestration.defs.dbt.project import dbt_project
 from orchestration.defs.resources import PublishedMarts
 from orchestration.settings import WAREHOUSE_POOL
-from orchestration.warehouse.publish import PUBLISHED_SCHEMA, publish_marts
+from orchestration.warehouse.build_log import recent_builds
+from orchestration.warehouse.publish import (
+    FCT_ORDERS_PATCH,
+    PUBLISHED_SCHEMA,
+    build_stamp_path,
+    publish_marts_patching,
+)
 from orchestration.warehouse.spark_marts import publish_spark_marts
 
 PUBLISHED_KEY = AssetKey(["published", "marts"])
@@ -25,6 +32,22 @@ def mart_keys(dbt_assets: Sequence[AssetsDefinition]) -> list[AssetKey]:
     """Every dbt model in the marts schema, from the dbt assets (so from the manifest)."""
     keys = {key for assets in dbt_assets for key in assets.keys if key.path[0] == PUBLISHED_SCHEMA}
     return sorted(keys, key=lambda key: key.to_user_string())
+
+
+def publish_duckdb_marts(conn: DuckDBPyConnection, path: Path) -> tuple[dict[str, int], str]:
+    """Publish, patching fct_orders when the previous copy holds the build just before this
+    one and this one was incremental; otherwise copy every mart. The copy is stamped with the
+    build it holds (a stamp is removed first, so a crash leaves none and the next one copies)."""
+    builds = recent_builds(conn)
+    stamp = build_stamp_path(path)
+    held = stamp.read_text(encoding="utf-8").strip() if stamp.exists() else None
+    follows_held = len(builds) == 2 and builds[1][0].isoformat() == held
+    patch = FCT_ORDERS_PATCH if follows_held and not builds[0][1] else None
+    stamp.unlink(missing_ok=True)
+    rows, patched = publish_marts_patching(conn, path, patch)
+    if builds:
+        stamp.write_text(builds[0][0].isoformat(), encoding="utf-8")
+    return rows, "patched" if patched else "copied in full"
 
 
 def build_published_asset(marts: list[AssetKey]) -> AssetsDefinition:
@@ -45,9 +68,10 @@ def build_published_asset(marts: list[AssetKey]) -> AssetsDefinition:
     def published_marts(
         context: AssetExecutionContext, warehouse: DuckDBResource, published: PublishedMarts
     ) -> MaterializeResult:
+        fct_orders = None  # how the copy got fct_orders: patched, or copied in full
         if published.spark_lake is None:
             with warehouse.get_connection() as conn:
-                rows = publish_marts(conn, published.path)
+                rows, fct_orders = publish_duckdb_marts(conn, published.path)
         else:  # the spark engine: the marts it built, from the lake
             rows = publish_spark_marts(
                 published.spark_lake,
@@ -60,6 +84,8 @@ def build_published_asset(marts: list[AssetKey]) -> AssetsDefinition:
         context.log.info(f"published {len(rows)} marts to {published.path}")
         metadata: dict[str, object] = {"path": str(published.path), "tables": len(rows)}
         metadata.update({f"rows.{table}": count for table, count in rows.items()})
+        if fct_orders is not None:
+            metadata["fct_orders"] = fct_orders
         return MaterializeResult(metadata=metadata)
 
     return published_marts

@@ -91,3 +91,12 @@ def record_build(
     conn.execute(
         f"INSERT INTO {BUILDS_TABLE} VALUES (?, ?, ?, ?)", [started_at, first, last, full_refresh]
     )
+
+
+def recent_builds(conn: duckdb.DuckDBPyConnection, count: int = 2) -> list[tuple[datetime, bool]]:
+    """The last `count` successful builds, newest first: (started_at, full_refresh)."""
+    _ensure_builds_table(conn)
+    return conn.execute(
+        f"SELECT started_at, full_refresh FROM {BUILDS_TABLE} ORDER BY started_at DESC LIMIT ?",
+        [count],
+    ).fetchall()

@@ -25,7 +25,9 @@ What the copy guarantees to BI clients:
 """
 
 import os
+import shutil
 import stat
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -75,6 +77,11 @@ DATA_QUALITY_TABLES: dict[str, tuple[str, dict[str, str], str]] = {
 }
 
 
+def build_stamp_path(published_path: Path) -> Path:
+    """Beside the published file: the start time of the build it holds (warehouse.build_log)."""
+    return published_path.with_name(published_path.name + ".build")
+
+
 def wal_path(database_path: Path) -> Path:
     """Where DuckDB keeps the write-ahead log of a database file."""
     return database_path.with_name(database_path.name + ".wal")
@@ -106,38 +113,74 @@ def _has_load_audit(conn: duckdb.DuckDBPyConnection) -> bool:
     return found == 2
 
 
+@dataclass(frozen=True)
+class Patch:
+    """Rewrite only some rows of one large mart: the previous published copy is copied, and in
+    `table` the rows matching `changed` (a condition over the warehouse's tables) are deleted
+    and inserted again from the warehouse; every other table is copied in full as usual. Valid
+    only when the previous copy holds the build just before this one, and this build changed
+    no other rows of `table` (the caller checks both)."""
+
+    table: str
+    changed: str
+
+
+# fct_orders holds one row per order: the one mart as large as the history. A build rewrites
+# only the rows of the buyers it touched (int_touched_buyers), so a publish after it patches
+# those rows into a copy of the previous published file instead of rewriting every order.
+FCT_ORDERS_PATCH = Patch(
+    "fct_orders", "buyer_id IN (SELECT buyer_id FROM intermediate.int_touched_buyers)"
+)
+
+
 def publish_marts(conn: duckdb.DuckDBPyConnection, published_path: Path) -> dict[str, int]:
     """Copy every table of the warehouse's `marts` schema, with its comments, into a new file
     and let it replace `published_path` atomically. Returns the row count of each table."""
+    rows, _ = publish_marts_patching(conn, published_path, None)
+    return rows
+
+
+def publish_marts_patching(
+    conn: duckdb.DuckDBPyConnection, published_path: Path, patch: Patch | None
+) -> tuple[dict[str, int], bool]:
+    """`publish_marts`, but with `patch` (and a previous copy whose `patch.table` has the
+    warehouse's columns) the new file starts as a copy of the previous one and `patch.table` is
+    only patched. Returns the row counts and whether it patched."""
     published_path.parent.mkdir(parents=True, exist_ok=True)
     staging_path = published_path.with_name(published_path.name + ".publishing")
     staging_path.unlink(missing_ok=True)
     wal_path(staging_path).unlink(missing_ok=True)
     schema = f"publishing.{PUBLISHED_SCHEMA}"
-    conn.execute(
-        f"ATTACH {quote_literal(str(staging_path))} AS publishing "
-        f"(STORAGE_VERSION {quote_literal(PUBLISHED_STORAGE_VERSION)})"
-    )
-    try:
+    patched = patch if patch is not None and published_path.exists() else None
+    if patched is not None:
+        shutil.copyfile(published_path, staging_path)  # a new file, writable by its owner
+        conn.execute(f"ATTACH {quote_literal(str(staging_path))} AS publishing")
+        if _columns(conn, "publishing", patched.table) != _columns(conn, None, patched.table):
+            patched = None
+            conn.execute("DETACH publishing")
+            staging_path.unlink()
+    if patched is None:
+        conn.execute(
+            f"ATTACH {quote_literal(str(staging_path))} AS publishing "
+            f"(STORAGE_VERSION {quote_literal(PUBLISHED_STORAGE_VERSION)})"
+        )
         conn.execute(f"CREATE SCHEMA {schema}")
+    try:
         rows = {}
         for table, comment in _mart_tables(conn):
             target = f"{schema}.{quote_ident(table)}"
-            conn.execute(
-                f"CREATE TABLE {target} AS SELECT * FROM {PUBLISHED_SCHEMA}.{quote_ident(table)}"
-            )
-            if comment:
-                conn.execute(f"COMMENT ON TABLE {target} IS {quote_literal(comment)}")
-            for column, column_comment in _column_comments(conn, table):
-                conn.execute(
-                    f"COMMENT ON COLUMN {target}.{quote_ident(column)} "
-                    f"IS {quote_literal(column_comment)}"
-                )
+            source = f"{PUBLISHED_SCHEMA}.{quote_ident(table)}"
+            if patched is not None and table == patched.table:
+                conn.execute(f"DELETE FROM {target} WHERE {patched.changed}")
+                conn.execute(f"INSERT INTO {target} SELECT * FROM {source} WHERE {patched.changed}")
+            else:
+                conn.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM {source}")
+                _copy_comments(conn, table, target, comment)
             rows[table] = conn.execute(f"SELECT count(*) FROM {target}").fetchone()[0]
         if _has_load_audit(conn):
             for table, (comment, column_comments, sql) in DATA_QUALITY_TABLES.items():
                 target = f"{schema}.{quote_ident(table)}"
-                conn.execute(f"CREATE TABLE {target} AS {sql}")
+                conn.execute(f"CREATE OR REPLACE TABLE {target} AS {sql}")
                 conn.execute(f"COMMENT ON TABLE {target} IS {quote_literal(comment)}")
                 for column, column_comment in column_comments.items():
                     conn.execute(
@@ -145,6 +188,14 @@ def publish_marts(conn: duckdb.DuckDBPyConnection, published_path: Path) -> dict
                         f"IS {quote_literal(column_comment)}"
                     )
                 rows[table] = conn.execute(f"SELECT count(*) FROM {target}").fetchone()[0]
+        if patched is not None:  # a mart the warehouse no longer has
+            for (table,) in conn.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = 'publishing' "
+                "AND schema_name = ?",
+                [PUBLISHED_SCHEMA],
+            ).fetchall():
+                if table not in rows:
+                    conn.execute(f"DROP TABLE {schema}.{quote_ident(table)}")
         # Everything into the file itself, so that no .wal travels with it.
         conn.execute("CHECKPOINT publishing")
     finally:
@@ -154,4 +205,25 @@ def publish_marts(conn: duckdb.DuckDBPyConnection, published_path: Path) -> dict
     # it must not be replayed into the new one.
     wal_path(published_path).unlink(missing_ok=True)
     os.replace(staging_path, published_path)
-    return rows
+    return rows, patched is not None
+
+
+def _copy_comments(
+    conn: duckdb.DuckDBPyConnection, table: str, target: str, comment: str | None
+) -> None:
+    if comment:
+        conn.execute(f"COMMENT ON TABLE {target} IS {quote_literal(comment)}")
+    for column, column_comment in _column_comments(conn, table):
+        conn.execute(
+            f"COMMENT ON COLUMN {target}.{quote_ident(column)} IS {quote_literal(column_comment)}"
+        )
+
+
+def _columns(conn: duckdb.DuckDBPyConnection, database: str | None, table: str) -> list[tuple]:
+    """Names and types of a marts table, in order (in the warehouse when `database` is None)."""
+    return conn.execute(
+        "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = "
+        "coalesce(?, current_database()) AND schema_name = ? AND table_name = ? "
+        "ORDER BY column_index",
+        [database, PUBLISHED_SCHEMA, table],
+    ).fetchall()

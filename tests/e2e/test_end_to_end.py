@@ -8,6 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from dagster import AssetKey, DagsterEventType, DagsterInstance
 from helpers import lcw, query, query_dicts
 from oracle import compute_headlines, compute_marts
 
@@ -287,7 +288,7 @@ def test_published_copy_holds_the_marts_and_nothing_else(e2e_warehouse: Path) ->
 
 
 def test_incremental_runs_equal_a_full_build(
-    simulated_landing: Path, e2e_warehouse: Path, tmp_path: Path
+    simulated_landing: Path, e2e_warehouse: Path, tmp_path: Path, isolated_dagster_home: Path
 ) -> None:
     """Loading the same landing in three windows (incremental dbt models, late refunds arriving
     in later windows) leaves every mart identical to one full build."""
@@ -307,5 +308,23 @@ def test_incremental_runs_equal_a_full_build(
     )[0]
     assert late_refunds > 0
     assert snapshot_marts(warehouse) == snapshot_marts(e2e_warehouse)
+    # The later runs' publishes patched fct_orders into a copy of the previous file (the first
+    # copied every mart): the published copy is still the warehouse's marts, row for row.
+    from orchestration.settings import Settings
+
+    with DagsterInstance.from_config(str(isolated_dagster_home)) as instance:
+        records = instance.get_run_records(limit=len(windows))  # this test's, newest first
+        runs = [record.dagster_run.run_id for record in records][::-1]
+        how = [
+            entry.dagster_event.materialization.metadata["fct_orders"].value
+            for run_id in runs
+            for entry in instance.all_logs(run_id, DagsterEventType.ASSET_MATERIALIZATION)
+            if entry.dagster_event.asset_key == AssetKey(["published", "marts"])
+        ]
+    assert how == ["copied in full", "patched", "patched"]
+    published = snapshot_marts(Settings(warehouse_path=warehouse).published_path)
+    for load_statistics in ("load_quality_daily", "rejected_rows_daily"):  # not marts
+        del published[load_statistics]
+    assert published == snapshot_marts(warehouse)
     latest = "select * exclude (exported_on) from intermediate.int_orders_latest order by all"
     assert query(warehouse, latest) == query(e2e_warehouse, latest)

@@ -17,7 +17,12 @@ import duckdb
 import pytest
 from helpers import query
 
-from orchestration.warehouse.publish import publish_marts, wal_path
+from orchestration.warehouse.publish import (
+    FCT_ORDERS_PATCH,
+    publish_marts,
+    publish_marts_patching,
+    wal_path,
+)
 
 OLD_CLIENT = "duckdb==1.2.2"  # the oldest DuckDB the copy promises to open in
 
@@ -209,3 +214,33 @@ def test_a_long_lived_reader_keeps_its_build_and_sees_the_next_one_on_reconnect(
     # ... and reconnecting reads the new build.
     with duckdb.connect(str(published), read_only=True) as fresh:
         assert fresh.execute(total).fetchone()[0] == f"{days * 2:.2f}"
+
+
+def test_a_patched_fct_orders_equals_the_warehouse_and_opens_in_duckdb_1x(
+    sample_warehouse: Path, tmp_path: Path
+) -> None:
+    """After an incremental build, the publish patches the touched buyers' rows of fct_orders
+    into a copy of the previous file: one buyer's orders change, one buyer's only order goes."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy2(sample_warehouse, warehouse)
+    published = tmp_path / "live_commerce.duckdb"
+    publish(warehouse, published)
+    with duckdb.connect(str(warehouse)) as conn:
+        [(changed,), (dropped,)] = conn.execute(
+            "select distinct buyer_id from marts.fct_orders order by buyer_id limit 2"
+        ).fetchall()
+        conn.execute("update marts.fct_orders set gmv = 1.23 where buyer_id = ?", [changed])
+        conn.execute("delete from marts.fct_orders where buyer_id = ?", [dropped])
+        conn.execute("create schema if not exists intermediate")
+        conn.execute(
+            "create or replace table intermediate.int_touched_buyers as "
+            "select unnest([?, ?]) as buyer_id",
+            [changed, dropped],
+        )
+        _, patched = publish_marts_patching(conn, published, FCT_ORDERS_PATCH)
+    assert patched
+    orders = "select * from marts.fct_orders order by order_id"
+    assert query(published, orders) == query(warehouse, orders)
+    assert read_with_old_client(published)["tables"] == mart_counts(warehouse)
+    comment = "select comment from duckdb_tables() where table_name = 'fct_orders'"
+    assert query(published, comment)[0][0]

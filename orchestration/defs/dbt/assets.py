@@ -152,7 +152,8 @@ def build_dbt_assets(settings: Settings) -> AssetsDefinition:
         with export_window_env(window):
             invocation = dbt.cli(config.args(build_args), context=context)
         yield from with_progress(invocation.stream(), len(context.selected_asset_keys))
-        with warehouse.get_connection() as conn:
-            record_build(conn, started_at, window, config.full_refresh)
+        if context.selected_asset_keys == set(context.assets_def.keys):  # not a subset
+            with warehouse.get_connection() as conn:
+                record_build(conn, started_at, window, config.full_refresh)
 
     return warehouse_dbt
