@@ -137,7 +137,8 @@ def build_dbt_assets(settings: Settings) -> AssetsDefinition:
     ) -> Iterator[Any]:
         """One `dbt build` for the run's window of export dates, widened to every date loaded
         since the last successful build (`warehouse.build_log`): the incremental models update
-        the keys the window touches, every other model is rebuilt from them, every test runs."""
+        the keys the window touches, every other model is rebuilt from them, every data test
+        runs. Only a build of every dbt asset is recorded as built (a subset may skip some)."""
         run_dates = config.export_dates(context.run.tags)
         with warehouse.get_connection() as conn:
             window = build_window(conn, run_dates)
