@@ -473,3 +473,15 @@ def truncated_gzip(text: str, keep: float = 0.5) -> tuple[bytes, int]:
     decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
     recovered = decompressor.decompress(cut)
     return cut, recovered.count(b"\n")
+
+
+def warehouse_state(conn: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
+    """What ingestion wrote, in a comparable form: raw orders, the quarantine and the audit
+    (without load times)."""
+    return {
+        "raw": conn.execute("SELECT * FROM raw.orders ORDER BY ALL").fetchall(),
+        "rejected": conn.execute("SELECT * FROM raw.rejected_rows ORDER BY ALL").fetchall(),
+        "audit": conn.execute(
+            "SELECT * EXCLUDE (loaded_at) FROM raw.load_audit ORDER BY ALL"
+        ).fetchall(),
+    }

@@ -102,20 +102,8 @@ def test_a_date_whose_build_failed_is_built_by_the_next_run(tmp_path: Path) -> N
     ]
     write_csv(landing / "orders" / f"dt={dates[1]}" / "orders.csv", rows)
     warehouse = tmp_path / "w.duckdb"
-    outcomes = [
-        lcw(
-            "run",
-            "--landing",
-            str(landing),
-            "--warehouse",
-            str(warehouse),
-            "--from",
-            dt,
-            "--to",
-            dt,
-        )
-        for dt in dates
-    ]
+    run = ["run", "--landing", str(landing), "--warehouse", str(warehouse)]
+    outcomes = [lcw(*run, "--from", dt, "--to", dt) for dt in dates]
     assert [result.returncode for result in outcomes] == [0, 1, 0], outcomes[-1].stdout
     assert "reject_ratio_within_threshold" in outcomes[1].stderr
     published = Settings(warehouse_path=warehouse).published_path

@@ -17,6 +17,7 @@ from helpers import (
     jsonl_order,
     load,
     partition_dir,
+    warehouse_state,
 )
 
 from orchestration.landing import formats
@@ -75,16 +76,6 @@ UNPROVEN = {
 }
 
 
-def warehouse(conn: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
-    return {
-        "raw": conn.execute("SELECT * FROM raw.orders ORDER BY ALL").fetchall(),
-        "rejected": conn.execute("SELECT * FROM raw.rejected_rows ORDER BY ALL").fetchall(),
-        "audit": conn.execute(
-            "SELECT * EXCLUDE (loaded_at) FROM raw.load_audit ORDER BY ALL"
-        ).fetchall(),
-    }
-
-
 def load_both(
     landing: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> tuple[dict[str, list[tuple]], dict[str, list[tuple]], int]:
@@ -100,12 +91,12 @@ def load_both(
         patch.setattr(formats, "read_as_text", counted)
         with duckdb.connect(str(tmp_path / "text.duckdb")) as conn:
             load(conn, landing, "orders")
-            as_text = warehouse(conn)
+            as_text = warehouse_state(conn)
     with monkeypatch.context() as patch:
         patch.setattr(formats, "read_as_text", lambda read: read)
         with duckdb.connect(str(tmp_path / "exact.duckdb")) as conn:
             load(conn, landing, "orders")
-            exact = warehouse(conn)
+            exact = warehouse_state(conn)
     return as_text, exact, len(made)
 
 

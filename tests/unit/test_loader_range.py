@@ -22,6 +22,7 @@ from helpers import (
     jsonl_order,
     jsonl_text,
     truncated_gzip,
+    warehouse_state,
 )
 
 from orchestration.landing import loader
@@ -121,16 +122,6 @@ def landing(tmp_path: Path) -> Path:
     write_parquet(root, d3, "extra.parquet", extra)
     write(root, d2, "broken.parquet", b"PAR1 this is not parquet")
     return root
-
-
-def warehouse_state(conn: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
-    return {
-        "raw": conn.execute("SELECT * FROM raw.orders ORDER BY ALL").fetchall(),
-        "rejected": conn.execute("SELECT * FROM raw.rejected_rows ORDER BY ALL").fetchall(),
-        "audit": conn.execute(
-            "SELECT * EXCLUDE (loaded_at) FROM raw.load_audit ORDER BY ALL"
-        ).fetchall(),
-    }
 
 
 def one_by_one(landing: Path, database: Path) -> dict[str, list[tuple]]:
