@@ -175,7 +175,7 @@ def publish_marts_patching(
                 conn.execute(f"INSERT INTO {target} SELECT * FROM {source} WHERE {patched.changed}")
             else:
                 conn.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM {source}")
-                _copy_comments(conn, table, target, comment)
+            _copy_comments(conn, table, target, comment)
             rows[table] = conn.execute(f"SELECT count(*) FROM {target}").fetchone()[0]
         if _has_load_audit(conn):
             for table, (comment, column_comments, sql) in DATA_QUALITY_TABLES.items():
