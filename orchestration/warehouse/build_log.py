@@ -36,47 +36,33 @@ def build_started_at(conn: duckdb.DuckDBPyConnection) -> datetime:
     return conn.execute("SELECT now()").fetchone()[0]
 
 
-def unbuilt_load_dates(conn: duckdb.DuckDBPyConnection) -> tuple[date, date] | None:
-    """The first and last export dates loaded since the last successful build started; None when
-    every load is older. Raises `NoBuildRecorded` when no build was ever recorded."""
-    _ensure_builds_table(conn)
-    (last_start,) = conn.execute(f"SELECT max(started_at) FROM {BUILDS_TABLE}").fetchone()
-    if last_start is None:
-        raise NoBuildRecorded
-    audit = conn.execute(
+def build_window(
+    conn: duckdb.DuckDBPyConnection, run_dates: tuple[date, date] | None
+) -> tuple[date, date] | None:
+    """The export dates (inclusive) a build must process: the run's dates widened to cover every
+    date loaded since the last successful build started. None (every date) when the run has no
+    dates, or when the warehouse has no record of a build, so that nothing unbuilt is missed."""
+    if run_dates is None:
+        return None
+    last_builds = recent_builds(conn, 1)
+    if not last_builds:
+        return None
+    audited = conn.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
         "AND schema_name = ? AND table_name = 'load_audit'",
         [RAW_SCHEMA],
     ).fetchone()[0]
-    if not audit:
-        return None
+    if not audited:  # nothing was ever ingested (a warehouse built from the sample seeds)
+        return run_dates
+    [(last_start, _)] = last_builds
     first, last = conn.execute(
         f"SELECT min(partition_dt), max(partition_dt) FROM {RAW_SCHEMA}.load_audit "
         "WHERE loaded_at >= ?",
         [last_start],
     ).fetchone()
-    return None if first is None else (first, last)
-
-
-class NoBuildRecorded(Exception):
-    """The warehouse has no record of a successful build (new, or built before the record)."""
-
-
-def build_window(
-    conn: duckdb.DuckDBPyConnection, run_dates: tuple[date, date] | None
-) -> tuple[date, date] | None:
-    """The export dates (inclusive) a build must process: the run's dates widened to cover every
-    date loaded since the last successful build. None (every date) when the run has no dates, or
-    when the warehouse has no record of a build, so that nothing unbuilt can be missed."""
-    if run_dates is None:
-        return None
-    try:
-        unbuilt = unbuilt_load_dates(conn)
-    except NoBuildRecorded:
-        return None
-    if unbuilt is None:
+    if first is None:
         return run_dates
-    return min(run_dates[0], unbuilt[0]), max(run_dates[1], unbuilt[1])
+    return min(run_dates[0], first), max(run_dates[1], last)
 
 
 def record_build(
