@@ -1,36 +1,63 @@
 {#-
-  Pre-hook of trust_card_impact: the enablements an incremental run recomputes, in
-  <model>__touched. An enablement's figures are the pairs (shop, buyer) counted at its two
-  window starts (enabled_at - window_days and enabled_at), the holders of its right (the
-  control arm leaves them out) and whether its after-window has elapsed. So it is recomputed when
-  it is new, when the set of shops holding its right changed, when a window start lies within
-  window_days of a counted order that was added, removed or moved (int_changed_paid_span: only
-  those orders' pair intervals change), or when its after-window closed or reopened as the last
-  paid_at moved.
+  Incremental bookkeeping of trust_card_impact. An enablement's figures are the pairs (shop,
+  buyer) counted at its two window starts (enabled_at - window_days and enabled_at): its shop's
+  own pairs (treated), the pairs of every shop that never held its right (control), and whether
+  its after-window has elapsed.
+
+  A run changes those figures in two ways, handled apart:
+  - Recomputed: the enablement is new, or a window start lies within window_days of a counted
+    order the run added, removed or moved (int_changed_paid_span: only those orders' pair
+    intervals change), or its after-window closed or reopened as the last paid_at moved. Its
+    figures are computed again from the orders within reach of its window starts.
+  - Adjusted: nothing of that, but its right gained or lost a holder. Only the control arm moves,
+    by exactly the changed holders' pairs at the window starts (which the run did not change,
+    since no changed order is within reach): a gained holder's pairs leave the control, a lost
+    holder's come back. The stored figures are kept and the control arm corrected from those
+    shops' orders alone, instead of recomputing every enablement of the right from the orders of
+    all their windows, which is most of the history.
+
+  Pre-hooks, in this order, before anything changes:
+  1. record_holder_changes: <model>__holder_changes (shop_id, trust_right, holder_change), +1 for
+     a shop that now holds a right it did not, -1 for one that no longer does;
+  2. record_touched_enablements: <model>__touched, the enablements either way, with `recompute`;
+  3. record_rows_before: the adjusted enablements' stored rows, in <model>__before;
+  4. delete_touched_enablements: delete the touched enablements and those that no longer exist.
+  On a full build the tables are empty and every enablement is computed.
 -#}
+{% macro holder_changes() -%}
+    {{ return(bookkeeping_relation(this, '__holder_changes')) }}
+{%- endmacro %}
+
+{% macro record_holder_changes() -%}
+    {{ replace_table_as(holder_changes()) }}
+    {% if is_incremental() -%}
+    with holders as (
+        select distinct shop_id, trust_right from {{ ref('int_trust_card_intervals') }}
+    ),
+
+    stored_holders as (
+        select distinct shop_id, trust_right from {{ this }}
+    )
+
+    select shop_id, trust_right, 1 as holder_change
+    from (select * from holders except select * from stored_holders) as gained
+    union all
+    select shop_id, trust_right, -1 as holder_change
+    from (select * from stored_holders except select * from holders) as lost
+    {%- else -%}
+    select
+        cast(null as {{ dbt.type_string() }}) as shop_id,
+        cast(null as {{ dbt.type_string() }}) as trust_right,
+        cast(null as {{ dbt.type_int() }}) as holder_change
+    where 1 = 0
+    {%- endif %}
+{%- endmacro %}
+
 {% macro record_touched_enablements(window_days) -%}
     {{ replace_table_as(touched_keys()) }}
     {% if is_incremental() -%}
     with enablements as (
         select shop_id, trust_right, enabled_at from {{ ref('int_trust_card_intervals') }}
-    ),
-
-    stored as (
-        select shop_id, trust_right, enabled_at from {{ this }}
-    ),
-
-    changed_rights as (
-        select trust_right from (
-            select shop_id, trust_right from enablements
-            except
-            select shop_id, trust_right from stored
-        ) as gained
-        union
-        select trust_right from (
-            select shop_id, trust_right from stored
-            except
-            select shop_id, trust_right from enablements
-        ) as lost
     ),
 
     reach as (
@@ -40,45 +67,57 @@
             earlier_end,
             later_end
         from {{ ref('int_changed_paid_span') }}
+    ),
+
+    flagged as (
+        select
+            enablements.shop_id,
+            enablements.trust_right,
+            enablements.enabled_at,
+            -- Without a moved order the reach is NULL, and so is a comparison with it.
+            coalesce(not exists (
+                select 1 from {{ this }} as stored
+                where stored.shop_id = enablements.shop_id
+                    and stored.trust_right = enablements.trust_right
+                    and stored.enabled_at = enablements.enabled_at
+            )
+            or {{ dbt.dateadd('day', -window_days, 'enablements.enabled_at') }}
+                between reach.reach_from and reach.reach_to
+            or enablements.enabled_at between reach.reach_from and reach.reach_to
+            or (
+                {{ dbt.dateadd('day', window_days, 'enablements.enabled_at') }} > reach.earlier_end
+                and {{ dbt.dateadd('day', window_days, 'enablements.enabled_at') }}
+                    <= reach.later_end
+            ), false) as recompute
+        from enablements
+        cross join reach
     )
 
-    select enablements.shop_id, enablements.trust_right, enablements.enabled_at
-    from enablements
-    cross join reach
-    where not exists (
-            select 1 from stored
-            where stored.shop_id = enablements.shop_id
-                and stored.trust_right = enablements.trust_right
-                and stored.enabled_at = enablements.enabled_at
-        )
-        or enablements.trust_right in (select trust_right from changed_rights)
-        or {{ dbt.dateadd('day', -window_days, 'enablements.enabled_at') }}
-            between reach.reach_from and reach.reach_to
-        or enablements.enabled_at between reach.reach_from and reach.reach_to
-        or (
-            {{ dbt.dateadd('day', window_days, 'enablements.enabled_at') }} > reach.earlier_end
-            and {{ dbt.dateadd('day', window_days, 'enablements.enabled_at') }}
-                <= reach.later_end
-        )
+    select shop_id, trust_right, enabled_at, recompute
+    from flagged
+    where recompute
+        or trust_right in (select trust_right from {{ holder_changes() }})
     {%- else -%}
     select
         cast(null as {{ dbt.type_string() }}) as shop_id,
         cast(null as {{ dbt.type_string() }}) as trust_right,
-        cast(null as {{ dbt.type_timestamp() }}) as enabled_at
+        cast(null as {{ dbt.type_timestamp() }}) as enabled_at,
+        cast(null as {{ dbt.type_boolean() }}) as recompute
     where 1 = 0
     {%- endif %}
+{%- endmacro %}
+
+{#- The touched enablements that are recomputed (`true`) or adjusted (`false`), as a subquery. -#}
+{% macro touched_enablements(recompute) -%}
+    (select shop_id, trust_right, enabled_at from {{ touched_keys() }}
+    where {{ "" if recompute else "not " }}recompute)
 {%- endmacro %}
 
 {#- Pre-hook: delete the touched enablements and those that no longer exist (incremental only). -#}
 {% macro delete_touched_enablements() -%}
     {%- if is_incremental() -%}
     delete from {{ this }} as stored
-    where exists (
-            select 1 from {{ touched_keys() }} as touched
-            where touched.shop_id = stored.shop_id
-                and touched.trust_right = stored.trust_right
-                and touched.enabled_at = stored.enabled_at
-        )
+    where {{ matches_a_row_of(touched_keys(), 'stored', ['shop_id', 'trust_right', 'enabled_at']) }}
         or not exists (
             select 1 from {{ ref('int_trust_card_intervals') }} as enablements
             where enablements.shop_id = stored.shop_id

@@ -35,7 +35,8 @@ BOOKKEEPING = (
     "table_name like '%\\_\\_touched' escape '\\' "
     "or table_name like '%\\_\\_before' escape '\\' "
     "or table_name like 'int\\_touched\\_%' escape '\\' "
-    "or table_name like 'int\\_changed\\_%' escape '\\'"
+    "or table_name like 'int\\_changed\\_%' escape '\\' "
+    "or table_name like '%\\_\\_holder\\_changes' escape '\\'"
 )
 
 # The raw.orders columns of the planted rows below, in their order (insert_orders adds
@@ -72,7 +73,10 @@ def version(
 # Planted order versions, beside the simulated ones:
 # a late refund that crosses a year (paid 2020-12-31 23:30 Beijing, exported that day; refunded
 # by a version exported 2021-06-20) and a buyer whose first order is exported late (paid 06-11,
-# exported 06-28, after the buyer's second order, paid and exported 06-15).
+# exported 06-28, after the buyer's second order, paid and exported 06-15); and the orders of
+# shop sh_new_holder, which holds no trust right until 2021-06-20 (PLANTED_TRUST_CARD_EVENTS):
+# a buyer with two orders in the before-window of sh_planted's enablement and one with an order
+# in its after-window; and of shop sh_lost_holder, whose only enablement a re-export withdraws.
 PLANTED_ORDERS = ", ".join([
     version("yr_o1", "yr_b1", "100.00", "0.00", "paid", "2020-12-31 23:20:00+08",
             "2020-12-31 23:30:00+08", "2020-12-31 23:30:00+08", "2020-12-31", 1),
@@ -82,7 +86,29 @@ PLANTED_ORDERS = ", ".join([
             "2021-06-11 09:05:00+08", "2021-06-11 09:05:00+08", "2021-06-28", 1),
     version("late_o2", "late_b1", "60.00", "0.00", "paid", "2021-06-15 09:00:00+08",
             "2021-06-15 09:05:00+08", "2021-06-15 09:05:00+08", "2021-06-15", 1),
+    *(version(order_id, buyer_id, "30.00", "0.00", "paid", f"{day} 09:00:00+08",
+              f"{day} 09:05:00+08", f"{day} 09:05:00+08", day, 1,
+              ).replace("'sh_planted'", f"'{shop_id}'")
+      for order_id, buyer_id, shop_id, day in [
+          ("nh_o1", "nh_b1", "sh_new_holder", "2020-12-01"),
+          ("nh_o2", "nh_b1", "sh_new_holder", "2021-01-05"),
+          ("nh_o3", "nh_b2", "sh_new_holder", "2021-02-10"),
+          ("lh_o1", "lh_b1", "sh_lost_holder", "2020-12-15"),
+      ]),
 ])  # fmt: skip
+
+# sh_planted enables a right long before the replayed windows; sh_new_holder enables the same
+# right in one of them. Its pairs then leave the control arm of sh_planted's enablement, whose
+# windows no changed order reaches: the run corrects that enablement's stored control arm.
+PLANTED_TRUST_CARD_EVENTS = [
+    ("tc_planted", "sh_planted", "2021-01-10 10:00:00+08", "2021-01-10"),
+    ("tc_new_holder", "sh_new_holder", "2021-06-20 10:00:00+08", "2021-06-20"),
+]
+# An enablement that a corrected re-export of 2021-06-20 withdraws: its shop's pairs come back to
+# the control arm of sh_planted's enablement.
+DROPPED_TRUST_CARD_EVENTS = [
+    ("tc_lost_holder", "sh_lost_holder", "2021-06-20 11:00:00+08", "2021-06-20"),
+]
 
 # Rows that a corrected re-export of 2021-06-20 no longer carries: an order that disappears and a
 # refund version of a planted order that is withdrawn.
@@ -105,6 +131,17 @@ def insert_orders(conn: duckdb.DuckDBPyConnection, values_sql: str) -> None:
         "created_at, cast(paid_at as timestamptz) as paid_at, cast(updated_at as timestamptz) "
         f"as updated_at), 'planted' as _source_file from (values {values_sql}) "
         f"as planted ({PLANTED_COLUMNS})"
+    )
+
+
+def insert_trust_card_events(conn: duckdb.DuckDBPyConnection, events: list[tuple]) -> None:
+    """Planted events (id, shop, event_at, export date), each enabling fake_one_pay_ten."""
+    conn.executemany(
+        "insert into raw.trust_card_events by name select ? as event_id, ? as shop_id, "
+        "'fake_one_pay_ten' as \"right\", 'enabled' as event_type, "
+        "cast(? as timestamptz) as event_at, cast(? as date) as _partition_dt, "
+        "'planted' as _source_file, 1 as _source_row",
+        events,
     )
 
 
@@ -204,6 +241,7 @@ def reference(
     shutil.copy(e2e_warehouse, warehouse)
     with duckdb.connect(str(warehouse)) as conn:
         insert_orders(conn, PLANTED_ORDERS)
+        insert_trust_card_events(conn, PLANTED_TRUST_CARD_EVENTS)
     dbt(parsed_project, warehouse, folder / "target", "run", "--full-refresh")
     return warehouse
 
@@ -225,7 +263,8 @@ def replay(
 
 
 def test_windows_in_order(reference: Path, parsed_project, tmp_path: Path) -> None:
-    """Late refunds (one crossing a year) and a late first order arrive in later windows."""
+    """Late refunds (one crossing a year), a late first order and a new holder of a trust right
+    arrive in later windows."""
     windows = [(date(2021, 6, 14), date(2021, 6, 19)), (date(2021, 6, 20), date(2021, 6, 26)),
                (date(2021, 6, 27), date(2021, 7, 1))]  # fmt: skip
     replayed = replay(parsed_project, reference, tmp_path, date(2021, 6, 14), windows)
@@ -243,13 +282,15 @@ def test_windows_out_of_order(reference: Path, parsed_project, tmp_path: Path) -
 
 def test_a_reexport_that_drops_rows(reference: Path, parsed_project, tmp_path: Path) -> None:
     """A corrected re-export of 2021-06-20 drops two orders (one the only order of its shop),
-    withdraws a refund version and a follow made just before a payment: the orders and the
-    shop's rows disappear, the refund is undone and the paid order is public again, exactly as
-    in a full refresh without them."""
+    withdraws a refund version, a follow made just before a payment and a shop's only trust-card
+    enablement: the orders and the shop's rows disappear, the refund is undone, the paid order is
+    public again and the shop is back in the control arm, exactly as in a full refresh without
+    them."""
     warehouse = tmp_path / WAREHOUSE
     shutil.copy(reference, warehouse)
     with duckdb.connect(str(warehouse)) as conn:
         insert_orders(conn, DROPPED_BY_REEXPORT)
+        insert_trust_card_events(conn, DROPPED_TRUST_CARD_EVENTS)
         conn.execute(
             "insert into raw.follows by name select 'ghost_f1' as event_id, "
             "buyer_id as follower_id, streamer_id, 'follow' as event_type, "

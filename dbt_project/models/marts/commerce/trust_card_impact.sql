@@ -3,13 +3,18 @@
 -- enablement instant, beside the same windows pooled over shops that never held that right
 -- (the control), and the difference in differences.
 --
--- Incremental, by enablement: a run recomputes the enablements in <model>__touched (macros/
--- trust_card_impact.sql), from the counted orders within reach of their window starts only.
+-- Incremental, by enablement (macros/trust_card_impact.sql): a run recomputes the enablements
+-- its changed orders can reach, from the orders within reach of their window starts only, and
+-- corrects the stored control arm of the enablements whose right gained or lost a holder.
 {%- set window_days = 90 %}
+{%- set keys = ['shop_id', 'trust_right', 'enabled_at'] %}
 {{ config(**keyed_state(
-    ['shop_id', 'trust_right', 'enabled_at'],
+    keys,
     pre_hook=[
+        "{{ record_holder_changes() }}",
         "{{ record_touched_enablements(90) }}",
+        "{{ record_rows_before(matches_a_row_of(touched_enablements(false), this.identifier, "
+        ~ keys ~ ")) }}",
         "{{ delete_touched_enablements() }}",
     ],
 )) }}
@@ -20,17 +25,28 @@ with all_enablements as (
     from {{ ref('int_trust_card_intervals') }}
 ),
 
+-- The enablements computed here: every one on a full build, the recomputed ones otherwise.
 enablements as (
     select all_enablements.*
     from all_enablements
     where {{ when_incremental(matches_a_row_of(
-        touched_keys(), 'all_enablements', ['shop_id', 'trust_right', 'enabled_at']
+        touched_enablements(true), 'all_enablements', keys
     )) }}
+),
+
+-- The enablements whose control arm is corrected, and the shops whose pairs correct it: +1 for a
+-- new holder of the right (its pairs leave the control), -1 for a lost one. Empty on a full build.
+adjusted_enablements as (
+    select shop_id, trust_right, enabled_at from {{ touched_enablements(false) }} as adjusted
+),
+
+holder_changes as (
+    select shop_id, trust_right, holder_change from {{ holder_changes() }}
 ),
 
 -- The orders whose pair intervals can contain a window start of these enablements: paid from
 -- window_days before the earliest start (for the previous orders of a pair) to window_days
--- after the latest. Read in incremental runs only.
+-- after the latest; and every order of a changed holder. Read in incremental runs only.
 order_reach as (  -- noqa: ST03
     select
         {{ dbt.dateadd('day', -2 * window_days, 'min(enabled_at)') }} as reach_from,
@@ -43,8 +59,11 @@ shop_orders as (
     from {{ ref('int_orders_attributed') }} as orders
     {% if is_incremental() %}
         cross join order_reach
-        where orders.paid_at >= order_reach.reach_from
+        where (
+            orders.paid_at >= order_reach.reach_from
             and orders.paid_at <= order_reach.reach_to
+        )
+        or orders.shop_id in (select shop_id from holder_changes)
     {% endif %}
 ),
 
@@ -94,57 +113,75 @@ coverage as (
 
 -- The treated arm counts the shop's own pairs. The control arm of a right counts the pairs of
 -- every shop that never held it: all pairs, less the pairs of the shops that did (cheaper than
--- repeating every pair once per right).
+-- repeating every pair once per right). The changed-holders arm weighs a changed holder's pairs
+-- by its holder_change: what the control arm of an adjusted enablement loses.
 arm_coverage as (
-    select 'treated' as arm, shop_id as arm_key, measure, covered_after, covered_until
+    select 'treated' as arm, shop_id as arm_key, measure, covered_after, covered_until, 1 as weight
     from coverage
     where covered_after < covered_until
     union all
-    select 'all' as arm, 'all' as arm_key, measure, covered_after, covered_until
+    select 'all' as arm, 'all' as arm_key, measure, covered_after, covered_until, 1 as weight
     from coverage
     where covered_after < covered_until
     union all
-    select 'holders' as arm, holders.trust_right as arm_key, measure, covered_after, covered_until
+    select
+        'holders' as arm, holders.trust_right as arm_key, measure, covered_after, covered_until,
+        1 as weight
     from coverage
     inner join holders on coverage.shop_id = holders.shop_id
+    where covered_after < covered_until
+    union all
+    select
+        'changed_holders' as arm, holder_changes.trust_right as arm_key, measure, covered_after,
+        covered_until, holder_changes.holder_change as weight
+    from coverage
+    inner join holder_changes on coverage.shop_id = holder_changes.shop_id
     where covered_after < covered_until
 ),
 
 window_starts as (
-    select
-        shop_id,
-        trust_right,
-        enabled_at,
-        side,
-        arm,
-        case arm when 'treated' then shop_id when 'all' then 'all' else trust_right end as arm_key,
-        case
-            when side = 'before' then {{ dbt.dateadd('day', -window_days, 'enabled_at') }}
-            else enabled_at
-        end as window_start
+    select enablements.*, arms.arm
     from enablements
-    cross join (values ('before'), ('after')) as sides (side)
     cross join (values ('treated'), ('all'), ('holders')) as arms (arm)
+    union all
+    select adjusted_enablements.*, 'changed_holders' as arm
+    from adjusted_enablements
 ),
 
 -- At equal instants a window start is read before the interval ends there: an interval
 -- (after, until] contains a exactly when after < a <= until.
 timeline as (
     select
-        arm, arm_key, measure, covered_after as event_at, 1 as step, 1 as delta,
+        arm, arm_key, measure, covered_after as event_at, 1 as step, weight as delta,
         null as shop_id, null as trust_right, null as enabled_at, null as side
     from arm_coverage
     union all
     select
-        arm, arm_key, measure, covered_until as event_at, 1 as step, -1 as delta,
+        arm, arm_key, measure, covered_until as event_at, 1 as step, -weight as delta,
         null as shop_id, null as trust_right, null as enabled_at, null as side
     from arm_coverage
     union all
     select
-        window_starts.arm, window_starts.arm_key, measures.measure, window_start as event_at,
-        0 as step, 0 as delta,
-        shop_id, trust_right, enabled_at, side
+        window_starts.arm,
+        case window_starts.arm
+            when 'treated' then window_starts.shop_id
+            when 'all' then 'all'
+            else window_starts.trust_right
+        end as arm_key,
+        measures.measure,
+        case
+            when sides.side = 'before'
+                then {{ dbt.dateadd('day', -window_days, 'window_starts.enabled_at') }}
+            else window_starts.enabled_at
+        end as event_at,
+        0 as step,
+        0 as delta,
+        window_starts.shop_id,
+        window_starts.trust_right,
+        window_starts.enabled_at,
+        sides.side
     from window_starts
+    cross join (values ('before'), ('after')) as sides (side)
     cross join (values ('buyers'), ('repeat_buyers')) as measures (measure)
 ),
 
@@ -156,16 +193,18 @@ counted as (
         side,
         arm,
         measure,
-        step,
         sum(delta) over (
             partition by arm, arm_key, measure
             order by event_at, step
             rows between unbounded preceding and current row
-        ) as pairs
+        ) as pairs,
+        step
     from timeline
 ),
 
-rates as (
+-- Per enablement and window: `<side>_<measure>` (treated), `control_<side>_<measure>`, and
+-- `holders_change_<side>_<measure>` (adjusted enablements only).
+window_counts as (
     select
         shop_id,
         trust_right,
@@ -177,12 +216,60 @@ rates as (
             as {{ side }}_{{ measure }},
         sum(case when arm = 'all' and {{ this_window }} then pairs end)
         - sum(case when arm = 'holders' and {{ this_window }} then pairs end)
-            as control_{{ side }}_{{ measure }}{{ "," if not (loop.last and side == 'after') }}
+            as control_{{ side }}_{{ measure }},
+        sum(
+            case when arm = 'changed_holders' and {{ this_window }} then pairs end
+        ) as holders_change_{{ side }}_{{ measure }}{{ "," if not (loop.last and side == 'after') }}
     {%- endfor %}
     {%- endfor %}
     from counted
     where step = 0
     group by shop_id, trust_right, enabled_at
+),
+
+-- Recomputed enablements: their figures as counted here; adjusted ones: the stored figures, the
+-- control arm less the changed holders' pairs.
+counts as (
+    select
+        shop_id,
+        trust_right,
+        enabled_at,
+        before_buyers,
+        before_repeat_buyers,
+        after_buyers,
+        after_repeat_buyers,
+        control_before_buyers,
+        control_before_repeat_buyers,
+        control_after_buyers,
+        control_after_repeat_buyers
+    from window_counts
+    where {{ when_incremental(matches_a_row_of(touched_enablements(true), 'window_counts', keys)) }}
+    {% if is_incremental() %}
+        union all
+        select
+            stored.shop_id,
+            stored.trust_right,
+            stored.enabled_at,
+            stored.before_buyers,
+            stored.before_repeat_buyers,
+            stored.after_buyers,
+            stored.after_repeat_buyers,
+            stored.control_before_buyers - coalesce(changes.holders_change_before_buyers, 0)
+                as control_before_buyers,
+            stored.control_before_repeat_buyers
+            - coalesce(changes.holders_change_before_repeat_buyers, 0)
+                as control_before_repeat_buyers,
+            stored.control_after_buyers - coalesce(changes.holders_change_after_buyers, 0)
+                as control_after_buyers,
+            stored.control_after_repeat_buyers
+            - coalesce(changes.holders_change_after_repeat_buyers, 0)
+                as control_after_repeat_buyers
+        from {{ rows_before(this) }} as stored
+        left join window_counts as changes
+            on stored.shop_id = changes.shop_id
+            and stored.trust_right = changes.trust_right
+            and stored.enabled_at = changes.enabled_at
+    {% endif %}
 ),
 
 data_end as (
@@ -191,27 +278,23 @@ data_end as (
 
 measured as (
     select
-        enablements.shop_id,
-        enablements.trust_right,
-        enablements.enabled_at,
+        counts.shop_id,
+        counts.trust_right,
+        counts.enabled_at,
         -- sqlfluff misreads the indentation of a loop that is followed by more columns.
         -- noqa: disable=LT02
     {%- for prefix in ['before', 'after', 'control_before', 'control_after'] %}
-        cast(coalesce(rates.{{ prefix }}_buyers, 0) as {{ dbt.type_bigint() }})
+        cast(coalesce(counts.{{ prefix }}_buyers, 0) as {{ dbt.type_bigint() }})
             as {{ prefix }}_buyers,
-        cast(coalesce(rates.{{ prefix }}_repeat_buyers, 0) as {{ dbt.type_bigint() }})
+        cast(coalesce(counts.{{ prefix }}_repeat_buyers, 0) as {{ dbt.type_bigint() }})
             as {{ prefix }}_repeat_buyers,
-        {{ safe_rate('rates.' ~ prefix ~ '_repeat_buyers', 'rates.' ~ prefix ~ '_buyers') }}
+        {{ safe_rate('counts.' ~ prefix ~ '_repeat_buyers', 'counts.' ~ prefix ~ '_buyers') }}
             as {{ prefix }}_rate,
     {%- endfor %}
-        {{ dbt.dateadd('day', window_days, 'enablements.enabled_at') }}
+        {{ dbt.dateadd('day', window_days, 'counts.enabled_at') }}
         <= data_end.last_paid_at as after_window_complete
     -- noqa: enable=LT02
-    from enablements
-    left join rates
-        on enablements.shop_id = rates.shop_id
-        and enablements.trust_right = rates.trust_right
-        and enablements.enabled_at = rates.enabled_at
+    from counts
     cross join data_end
 )
 
