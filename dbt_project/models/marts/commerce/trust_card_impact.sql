@@ -37,11 +37,21 @@ enablements as (
 -- The enablements whose control arm is corrected, and the shops whose pairs correct it: +1 for a
 -- new holder of the right (its pairs leave the control), -1 for a lost one. Empty on a full build.
 adjusted_enablements as (
-    select shop_id, trust_right, enabled_at from {{ touched_enablements(false) }} as adjusted
+    {%- if is_incremental() %}
+        select shop_id, trust_right, enabled_at from {{ touched_enablements(false) }} as adjusted
+    {%- else %}
+        select shop_id, trust_right, enabled_at from all_enablements
+        where 1 = 0
+    {%- endif %}
 ),
 
 holder_changes as (
-    select shop_id, trust_right, holder_change from {{ holder_changes() }}
+    {%- if is_incremental() %}
+        select shop_id, trust_right, holder_change from {{ holder_changes() }}
+    {%- else %}
+        select shop_id, trust_right, 1 as holder_change from all_enablements
+        where 1 = 0
+    {%- endif %}
 ),
 
 -- The orders whose pair intervals can contain a window start of these enablements: paid from
