@@ -272,8 +272,12 @@ def _broken_stream(
     return False
 
 
-# JSON keys with an upper-case letter: a contract column in another case, found before reading.
-UPPER_CASE_KEY = r'"[A-Za-z_]*[A-Z][A-Za-z_]*"\s*:'
+# A JSON key that may name a contract column only once normalised as headers are
+# (`validation.match_columns`: any case, surrounding spaces ignored): one with a character
+# outside [a-z0-9_], such as an upper-case letter, a space, or a \u or \t escape. DuckDB reads
+# keys as spelled, so a file with such a key that names a contract column goes to the cold path,
+# which normalises keys. Group 1 is the key as written (escapes undecoded).
+KEY_TO_NORMALISE = r'"([^"]*[^a-z0-9_"][^"]*)"\s*:'
 
 
 # After a key: a value that is neither a string nor null (a number, true, false, NaN, Infinity,
@@ -306,10 +310,10 @@ def unproven_line(source: Source) -> str:
 def screen_lines(
     conn: duckdb.DuckDBPyConnection, source: Source, paths: Sequence[Path]
 ) -> dict[str, tuple[set[str], bool]]:
-    """By path, for JSON Lines files read in one statement: the keys with an upper-case letter
-    anywhere, and whether any line is unproven (`unproven_line`). Raises duckdb.Error when a
-    file cannot be read as lines. Every line is matched against one pattern that finds both;
-    only the few lines it finds are taken apart."""
+    """By path, for JSON Lines files read in one statement: the keys to normalise anywhere
+    (KEY_TO_NORMALISE, escapes decoded), and whether any line is unproven (`unproven_line`).
+    Raises duckdb.Error when a file cannot be read as lines. Every line is matched against one
+    pattern that finds both; only the few lines it finds are taken apart."""
     listed = "[" + ", ".join(quote_literal(str(path)) for path in paths) + "]"
     lines = (
         f"read_csv({listed}, columns = {{'l': 'VARCHAR'}}, header = false, "
@@ -317,18 +321,27 @@ def screen_lines(
         f"filename = '{FILE_COLUMN}')"
     )
     unproven = quote_literal(unproven_line(source))
-    either = f"regexp_matches(l, {quote_literal(UPPER_CASE_KEY + '|' + unproven_line(source))})"
+    either = f"regexp_matches(l, {quote_literal(KEY_TO_NORMALISE + '|' + unproven_line(source))})"
     found = conn.execute(
         f"SELECT {FILE_COLUMN}, "
         f"list_distinct(flatten(list(CASE WHEN {either} "
-        f"THEN regexp_extract_all(l, '{UPPER_CASE_KEY}') END))), "
+        f"THEN regexp_extract_all(l, {quote_literal(KEY_TO_NORMALISE)}, 1) END))), "
         f"bool_or(CASE WHEN {either} THEN regexp_matches(l, {unproven}) END) "
         f"FROM {lines} GROUP BY 1"
     ).fetchall()
     return {
-        path: ({key.split('"')[1] for key in keys or []}, bool(any_unproven))
+        path: ({_decoded_key(key) for key in keys or []} - {None}, bool(any_unproven))
         for path, keys, any_unproven in found
     }
+
+
+def _decoded_key(written: str) -> str | None:
+    """A key as written in JSON, decoded as the cold path reads it; None when the text is not a
+    whole key (the pattern began at an escaped quote), which then names no column."""
+    try:
+        return json.loads(f'"{written}"', strict=False)
+    except ValueError:
+        return None
 
 
 def plan_json_lines(ctx: FileContext, head: bytes) -> HotRead | Staged:
@@ -361,10 +374,10 @@ def read_as_text(read: HotRead) -> HotRead:
 
 
 def screen_json_lines(reads: Sequence[HotRead]) -> tuple[list[HotRead], list[HotRead]]:
-    """(files the hot path can read, files that need Python): a file naming a contract key in
-    another case (`Order_ID`) would lose that value to DuckDB's case-sensitive columns, and a
-    file that cannot be read as lines needs the cold path anyway. A file without an unproven
-    line is read with its text columns as text (`read_as_text`)."""
+    """(files the hot path can read, files that need Python): a file naming a contract key
+    another way (`Order_ID`, `" order_id"`, `"\\u004frder_id"`) would lose that value to
+    DuckDB's exact keys, and a file that cannot be read as lines needs the cold path anyway. A
+    file without an unproven line is read with its text columns as text (`read_as_text`)."""
     source = reads[0].ctx.source
     try:
         found = screen_lines(reads[0].ctx.conn, source, [read.ctx.path for read in reads])
@@ -382,7 +395,7 @@ def screen_json_lines(reads: Sequence[HotRead]) -> tuple[list[HotRead], list[Hot
     hot, cold = [], []
     for read in reads:
         keys, unproven = found.get(str(read.ctx.path), (set(), True))
-        if any(key.lower() in contract for key in keys):
+        if any(key.strip().lower() in contract for key in keys):
             cold.append(read)
         else:
             hot.append(read if unproven else read_as_text(read))

@@ -62,6 +62,36 @@ def test_mixed_and_upper_case_names_load_every_column(conn, tmp_path) -> None:
     ).fetchone() == ([Decimal("5.00")], ["s1"])
 
 
+# JSON keys that name a contract column only once normalised (any case, surrounding spaces
+# ignored), written so that their plain text hides it: DuckDB reads keys as spelled.
+KEYS_TO_NORMALISE = {
+    "escaped_other_case": "\\u0053treamer_id",  # Streamer_id
+    "escaped_and_spaced": "STREAMER_I\\u0044 ",
+    "leading_space": " streamer_id",
+    "escaped_tab": "\\tstreamer_id",
+    "raw_tab": "\tstreamer_id",
+    "ideographic_space": "\u3000streamer_id",
+}
+
+
+@pytest.mark.parametrize("case", sorted(KEYS_TO_NORMALISE))
+def test_a_json_key_that_names_a_column_once_normalised_loads_its_value(
+    conn, tmp_path, case: str
+) -> None:
+    """The key names streamer_id as a header would (issue 10: the hot path lost the value, and
+    with order_id the row was rejected as missing it)."""
+    folder = partition_dir(tmp_path, "orders")
+    record = json.dumps({k: v for k, v in PERSONAL_ORDER.items() if k != "streamer_id"})
+    key = KEYS_TO_NORMALISE[case]
+    (folder / "a.jsonl").write_text(record[:-1] + f', "{key}": "s9"}}\n', encoding="utf-8")
+    (folder / "b.jsonl").write_text(jsonl_text([{**PERSONAL_ORDER, "order_id": "b"}]))
+    assert load_counts(conn, tmp_path, "orders") == (2, 2, 0)
+    assert conn.execute("select order_id, streamer_id from raw.orders order by 1").fetchall() == [
+        (PERSONAL_ORDER["order_id"], "s9"),
+        ("b", PERSONAL_ORDER["streamer_id"]),
+    ]
+
+
 def test_byte_order_mark_is_stripped_for_every_text_format(conn, tmp_path) -> None:
     folder = partition_dir(tmp_path, "follows")
     records = [{**VALID_FOLLOW, "event_id": f"e{i}"} for i in range(1, 4)]
