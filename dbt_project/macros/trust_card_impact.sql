@@ -4,23 +4,18 @@
   own pairs (treated), the pairs of every shop that never held its right (control), and whether
   its after-window has elapsed.
 
-  A run changes those figures in two ways, handled apart:
-  - Recomputed: the enablement is new, or a window start lies within window_days of a counted
-    order the run added, removed or moved (int_changed_paid_span: only those orders' pair
-    intervals change), or its after-window closed or reopened as the last paid_at moved. Its
-    figures are computed again from the orders within reach of its window starts.
-  - Adjusted: nothing of that, but its right gained or lost a holder. Only the control arm moves,
-    by exactly the changed holders' pairs at the window starts (which the run did not change,
-    since no changed order is within reach): a gained holder's pairs leave the control, a lost
-    holder's come back. The stored figures are kept and the control arm corrected from those
-    shops' orders alone, instead of recomputing every enablement of the right from the orders of
-    all their windows, which is most of the history.
+  A stored enablement's figures change only when a window start lies within window_days of a
+  counted order the run added, removed or moved (int_changed_paid_span: only those orders' pair
+  intervals change), when its right gained or lost a holder (the control arm changes by that
+  shop's pairs), or when its after-window closed or reopened as the last paid_at moved. Those
+  enablements are updated by the difference the run made; new ones are computed from scratch.
 
   Pre-hooks, in this order, before anything changes:
   1. record_holder_changes: <model>__holder_changes (shop_id, trust_right, holder_change), +1 for
      a shop that now holds a right it did not, -1 for one that no longer does;
-  2. record_touched_enablements: <model>__touched, the enablements either way, with `recompute`;
-  3. record_rows_before: the adjusted enablements' stored rows, in <model>__before;
+  2. record_touched_enablements: <model>__touched, the new enablements (`is_new`) and the stored
+     ones to update;
+  3. record_rows_before: the stored rows of the enablements to update, in <model>__before;
   4. delete_touched_enablements: delete the touched enablements and those that no longer exist.
   On a full build the tables are empty and every enablement is computed.
 -#}
@@ -74,43 +69,48 @@
             enablements.shop_id,
             enablements.trust_right,
             enablements.enabled_at,
-            -- Without a moved order the reach is NULL, and so is a comparison with it.
-            coalesce(not exists (
+            not exists (
                 select 1 from {{ this }} as stored
                 where stored.shop_id = enablements.shop_id
                     and stored.trust_right = enablements.trust_right
                     and stored.enabled_at = enablements.enabled_at
-            )
-            or {{ dbt.dateadd('day', -window_days, 'enablements.enabled_at') }}
-                between reach.reach_from and reach.reach_to
-            or enablements.enabled_at between reach.reach_from and reach.reach_to
-            or (
-                {{ dbt.dateadd('day', window_days, 'enablements.enabled_at') }} > reach.earlier_end
-                and {{ dbt.dateadd('day', window_days, 'enablements.enabled_at') }}
-                    <= reach.later_end
-            ), false) as recompute
+            ) as is_new,
+            -- Without a moved order the reach is NULL, and so is a comparison with it.
+            coalesce(
+                {{ dbt.dateadd('day', -window_days, 'enablements.enabled_at') }}
+                    between reach.reach_from and reach.reach_to
+                or enablements.enabled_at between reach.reach_from and reach.reach_to
+                or (
+                    {{ dbt.dateadd('day', window_days, 'enablements.enabled_at') }}
+                        > reach.earlier_end
+                    and {{ dbt.dateadd('day', window_days, 'enablements.enabled_at') }}
+                        <= reach.later_end
+                ),
+                false
+            ) as reached
         from enablements
         cross join reach
     )
 
-    select shop_id, trust_right, enabled_at, recompute
+    select shop_id, trust_right, enabled_at, is_new
     from flagged
-    where recompute
+    where is_new
+        or reached
         or trust_right in (select trust_right from {{ holder_changes() }})
     {%- else -%}
     select
         cast(null as {{ dbt.type_string() }}) as shop_id,
         cast(null as {{ dbt.type_string() }}) as trust_right,
         cast(null as {{ dbt.type_timestamp() }}) as enabled_at,
-        cast(null as {{ dbt.type_boolean() }}) as recompute
+        cast(null as {{ dbt.type_boolean() }}) as is_new
     where 1 = 0
     {%- endif %}
 {%- endmacro %}
 
-{#- The touched enablements that are recomputed (`true`) or adjusted (`false`), as a subquery. -#}
-{% macro touched_enablements(recompute) -%}
+{#- The touched enablements that are new (`new=true`) or stored and updated, as a subquery. -#}
+{% macro touched_enablements(new) -%}
     (select shop_id, trust_right, enabled_at from {{ touched_keys() }}
-    where {{ "" if recompute else "not " }}recompute)
+    where {{ "" if new else "not " }}is_new)
 {%- endmacro %}
 
 {#- Pre-hook: delete the touched enablements and those that no longer exist (incremental only). -#}

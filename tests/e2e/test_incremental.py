@@ -228,7 +228,11 @@ def assert_same_as(warehouse: Path, reference: Path) -> None:
     actual, expected = snapshot(warehouse), snapshot(reference)
     assert sorted(actual) == sorted(expected)
     for table, rows in expected.items():
-        assert actual[table] == rows, f"{table} differs from a full refresh"
+        only_here = sorted(set(actual[table]) - set(rows), key=str)[:3]
+        only_there = sorted(set(rows) - set(actual[table]), key=str)[:3]
+        assert actual[table] == rows, (
+            f"{table} differs from a full refresh: only here {only_here}, only there {only_there}"
+        )
 
 
 @pytest.fixture(scope="module")

@@ -3,9 +3,10 @@
 -- enablement instant, beside the same windows pooled over shops that never held that right
 -- (the control), and the difference in differences.
 --
--- Incremental, by enablement (macros/trust_card_impact.sql): a run recomputes the enablements
--- its changed orders can reach, from the orders within reach of their window starts only, and
--- corrects the stored control arm of the enablements whose right gained or lost a holder.
+-- Incremental, by enablement (macros/trust_card_impact.sql): a run computes its new
+-- enablements from the orders within reach of their windows, and updates the stored ones its
+-- changes reach by the difference those changes make: the touched buyers' pairs after the run
+-- less before it, and the pairs of the shops that gained or lost the right.
 {%- set window_days = 90 %}
 {%- set keys = ['shop_id', 'trust_right', 'enabled_at'] %}
 {{ config(**keyed_state(
@@ -13,38 +14,39 @@
     pre_hook=[
         "{{ record_holder_changes() }}",
         "{{ record_touched_enablements(90) }}",
-        "{{ record_rows_before(matches_a_row_of(touched_enablements(false), this.identifier, "
-        ~ keys ~ ")) }}",
+        "{{ record_rows_before(matches_a_row_of(touched_enablements(new=false), "
+        ~ "this.identifier, " ~ keys ~ ")) }}",
         "{{ delete_touched_enablements() }}",
     ],
 )) }}
 -- depends_on: {{ ref('int_changed_paid_span') }}
+-- depends_on: {{ ref('int_touched_buyers') }}
 
 with all_enablements as (
     select shop_id, trust_right, enabled_at
     from {{ ref('int_trust_card_intervals') }}
 ),
 
--- The enablements computed here: every one on a full build, the recomputed ones otherwise.
-enablements as (
+-- Computed from scratch: every enablement on a full build, the new ones otherwise.
+new_enablements as (
     select all_enablements.*
     from all_enablements
     where {{ when_incremental(matches_a_row_of(
-        touched_enablements(true), 'all_enablements', keys
+        touched_enablements(new=true), 'all_enablements', keys
     )) }}
 ),
 
--- The enablements whose control arm is corrected, and the shops whose pairs correct it: +1 for a
--- new holder of the right (its pairs leave the control), -1 for a lost one. Empty on a full build.
-adjusted_enablements as (
+-- Updated by difference (incremental runs): the stored enablements the run's changes reach.
+updated_enablements as (
     {%- if is_incremental() %}
-        select shop_id, trust_right, enabled_at from {{ touched_enablements(false) }} as adjusted
+        select shop_id, trust_right, enabled_at from {{ touched_enablements(new=false) }} as kept
     {%- else %}
         select shop_id, trust_right, enabled_at from all_enablements
         where 1 = 0
     {%- endif %}
 ),
 
+-- +1 for a shop that gained the right in this run, -1 for one that lost it.
 holder_changes as (
     {%- if is_incremental() %}
         select shop_id, trust_right, holder_change from {{ holder_changes() }}
@@ -54,31 +56,49 @@ holder_changes as (
     {%- endif %}
 ),
 
--- The orders whose pair intervals can contain a window start of these enablements: paid from
--- window_days before the earliest start (for the previous orders of a pair) to window_days
--- after the latest; and every order of a changed holder. Read in incremental runs only.
+holders as (
+    select distinct shop_id, trust_right from all_enablements
+),
+
+-- The holders before the run: today's, less those gained, plus those lost.
+holders_before as (
+    select holders.shop_id, holders.trust_right
+    from holders
+    left join holder_changes
+        on holders.shop_id = holder_changes.shop_id
+        and holders.trust_right = holder_changes.trust_right
+    where holder_changes.shop_id is null
+    union all
+    select shop_id, trust_right from holder_changes
+    where holder_change = -1
+),
+
+-- The orders whose pair intervals can contain a window start of the new enablements: paid
+-- from window_days before the earliest start (for the previous orders of a pair) to
+-- window_days after the latest.
 order_reach as (  -- noqa: ST03
     select
         {{ dbt.dateadd('day', -2 * window_days, 'min(enabled_at)') }} as reach_from,
         {{ dbt.dateadd('day', window_days, 'max(enabled_at)') }} as reach_to
-    from enablements
+    from new_enablements
 ),
 
-shop_orders as (
-    select orders.shop_id, orders.buyer_id, orders.order_id, orders.paid_at
-    from {{ ref('int_orders_attributed') }} as orders
-    {% if is_incremental() %}
+-- Counted orders, as they are now ('after'), and in an incremental run as they were before it
+-- ('before', the touched buyers' rows only). Now: all of them on a full build; otherwise those
+-- within reach of the new enablements, the touched buyers' and those of shops that gained or
+-- lost a right (every order of a pair whose intervals are used, so its intervals are whole).
+versioned_orders as (
+    select 'after' as version, orders.shop_id, orders.buyer_id, orders.order_id, orders.paid_at
+    from {{ ref('fct_orders') }} as orders
+    {%- if is_incremental() %}
         cross join order_reach
-        where (
-            orders.paid_at >= order_reach.reach_from
-            and orders.paid_at <= order_reach.reach_to
-        )
-        or orders.shop_id in (select shop_id from holder_changes)
-    {% endif %}
-),
-
-holders as (
-    select distinct shop_id, trust_right from all_enablements
+        where orders.paid_at between order_reach.reach_from and order_reach.reach_to
+            or orders.buyer_id in (select buyer_id from {{ ref('int_touched_buyers') }})
+            or orders.shop_id in (select shop_id from holder_changes)
+        union all
+        select 'before' as version, shop_id, buyer_id, order_id, paid_at
+        from {{ rows_before(ref('fct_orders')) }}
+    {%- endif %}
 ),
 
 -- A window is [a, a + 90 days): a = enabled_at - 90 days (before) or enabled_at (after).
@@ -90,17 +110,21 @@ holders as (
 -- the intervals containing it: a running sum over interval ends, read at each window start.
 sequenced as (
     select
+        version,
         shop_id,
+        buyer_id,
         paid_at,
         lag(paid_at, 1) over pair_orders as previous_paid_at,
         lag(paid_at, 2) over pair_orders as second_previous_paid_at
-    from shop_orders
-    window pair_orders as (partition by shop_id, buyer_id order by paid_at, order_id)
+    from versioned_orders
+    window pair_orders as (partition by version, shop_id, buyer_id order by paid_at, order_id)
 ),
 
 coverage as (
     select
+        version,
         shop_id,
+        buyer_id,
         'buyers' as measure,
         greatest(
             {{ dbt.dateadd('day', -window_days, 'paid_at') }},
@@ -110,7 +134,9 @@ coverage as (
     from sequenced
     union all
     select
+        version,
         shop_id,
+        buyer_id,
         'repeat_buyers' as measure,
         greatest(
             {{ dbt.dateadd('day', -window_days, 'paid_at') }},
@@ -121,59 +147,89 @@ coverage as (
     where previous_paid_at is not null
 ),
 
--- The treated arm counts the shop's own pairs. The control arm of a right counts the pairs of
--- every shop that never held it: all pairs, less the pairs of the shops that did (cheaper than
--- repeating every pair once per right). The changed-holders arm weighs a changed holder's pairs
--- by its holder_change: what the control arm of an adjusted enablement loses.
+-- The pair intervals of each arm, weighted. The treated arm counts the shop's own pairs. The
+-- control arm of a right counts the pairs of every shop that never held it: all pairs, less
+-- the pairs of the shops that did (cheaper than repeating every pair once per right).
+-- Basis 'whole' (new enablements): every pair now. Basis 'change' (updated enablements): what
+-- the run changed, the touched buyers' pairs now (+1) and before (-1), in the holders arm for
+-- the holders before the run, and the pairs now of a shop that gained (+1) or lost (-1) it:
+-- the holders' pairs after the run less before it.
+weighted_coverage as (
+    select 'whole' as basis, shop_id, measure, covered_after, covered_until, 1 as weight
+    from coverage
+    where version = 'after'
+    union all
+    select
+        'change' as basis,
+        shop_id,
+        measure,
+        covered_after,
+        covered_until,
+        case version when 'after' then 1 else -1 end as weight
+    from coverage
+    {%- if is_incremental() %}
+        where version = 'before'
+            or buyer_id in (select buyer_id from {{ ref('int_touched_buyers') }})
+    {%- else %}
+        where 1 = 0
+    {%- endif %}
+),
+
 arm_coverage as (
-    select 'treated' as arm, shop_id as arm_key, measure, covered_after, covered_until, 1 as weight
-    from coverage
-    where covered_after < covered_until
+    select
+        basis, 'treated' as arm, shop_id as arm_key, measure, covered_after, covered_until, weight
+    from weighted_coverage
     union all
-    select 'all' as arm, 'all' as arm_key, measure, covered_after, covered_until, 1 as weight
-    from coverage
-    where covered_after < covered_until
+    select basis, 'all' as arm, 'all' as arm_key, measure, covered_after, covered_until, weight
+    from weighted_coverage
     union all
     select
-        'holders' as arm, holders.trust_right as arm_key, measure, covered_after, covered_until,
-        1 as weight
-    from coverage
-    inner join holders on coverage.shop_id = holders.shop_id
-    where covered_after < covered_until
+        'whole' as basis, 'holders' as arm, holders.trust_right as arm_key, measure,
+        covered_after, covered_until, weight
+    from weighted_coverage
+    inner join holders on weighted_coverage.shop_id = holders.shop_id
+    where basis = 'whole'
     union all
     select
-        'changed_holders' as arm, holder_changes.trust_right as arm_key, measure, covered_after,
-        covered_until, holder_changes.holder_change as weight
+        'change' as basis, 'holders' as arm, holders_before.trust_right as arm_key, measure,
+        covered_after, covered_until, weight
+    from weighted_coverage
+    inner join holders_before on weighted_coverage.shop_id = holders_before.shop_id
+    where basis = 'change'
+    union all
+    select
+        'change' as basis, 'holders' as arm, holder_changes.trust_right as arm_key, measure,
+        covered_after, covered_until, holder_changes.holder_change as weight
     from coverage
     inner join holder_changes on coverage.shop_id = holder_changes.shop_id
-    where covered_after < covered_until
+    where coverage.version = 'after'
 ),
 
 window_starts as (
-    select enablements.*, arms.arm
-    from enablements
-    cross join (values ('treated'), ('all'), ('holders')) as arms (arm)
+    select 'whole' as basis, new_enablements.* from new_enablements
     union all
-    select adjusted_enablements.*, 'changed_holders' as arm
-    from adjusted_enablements
+    select 'change' as basis, updated_enablements.* from updated_enablements
 ),
 
 -- At equal instants a window start is read before the interval ends there: an interval
 -- (after, until] contains a exactly when after < a <= until.
 timeline as (
     select
-        arm, arm_key, measure, covered_after as event_at, 1 as step, weight as delta,
+        basis, arm, arm_key, measure, covered_after as event_at, 1 as step, weight as delta,
         null as shop_id, null as trust_right, null as enabled_at, null as side
     from arm_coverage
+    where covered_after < covered_until
     union all
     select
-        arm, arm_key, measure, covered_until as event_at, 1 as step, -weight as delta,
+        basis, arm, arm_key, measure, covered_until as event_at, 1 as step, -weight as delta,
         null as shop_id, null as trust_right, null as enabled_at, null as side
     from arm_coverage
+    where covered_after < covered_until
     union all
     select
-        window_starts.arm,
-        case window_starts.arm
+        window_starts.basis,
+        arms.arm,
+        case arms.arm
             when 'treated' then window_starts.shop_id
             when 'all' then 'all'
             else window_starts.trust_right
@@ -191,6 +247,7 @@ timeline as (
         window_starts.enabled_at,
         sides.side
     from window_starts
+    cross join (values ('treated'), ('all'), ('holders')) as arms (arm)
     cross join (values ('before'), ('after')) as sides (side)
     cross join (values ('buyers'), ('repeat_buyers')) as measures (measure)
 ),
@@ -204,7 +261,7 @@ counted as (
         arm,
         measure,
         sum(delta) over (
-            partition by arm, arm_key, measure
+            partition by basis, arm, arm_key, measure
             order by event_at, step
             rows between unbounded preceding and current row
         ) as pairs,
@@ -212,8 +269,8 @@ counted as (
     from timeline
 ),
 
--- Per enablement and window: `<side>_<measure>` (treated), `control_<side>_<measure>`, and
--- `holders_change_<side>_<measure>` (adjusted enablements only).
+-- Per enablement and window: the treated count and the control count (all less holders), of
+-- every pair (new enablements) or of what the run changed (updated ones).
 window_counts as (
     select
         shop_id,
@@ -226,10 +283,7 @@ window_counts as (
             as {{ side }}_{{ measure }},
         sum(case when arm = 'all' and {{ this_window }} then pairs end)
         - sum(case when arm = 'holders' and {{ this_window }} then pairs end)
-            as control_{{ side }}_{{ measure }},
-        sum(
-            case when arm = 'changed_holders' and {{ this_window }} then pairs end
-        ) as holders_change_{{ side }}_{{ measure }}{{ "," if not (loop.last and side == 'after') }}
+            as control_{{ side }}_{{ measure }}{{ "," if not (loop.last and side == 'after') }}
     {%- endfor %}
     {%- endfor %}
     from counted
@@ -237,43 +291,34 @@ window_counts as (
     group by shop_id, trust_right, enabled_at
 ),
 
--- Recomputed enablements: their figures as counted here; adjusted ones: the stored figures, the
--- control arm less the changed holders' pairs.
+-- New enablements: their counts; updated ones: the stored counts plus the change.
 counts as (
     select
         shop_id,
         trust_right,
         enabled_at,
-        before_buyers,
-        before_repeat_buyers,
-        after_buyers,
-        after_repeat_buyers,
-        control_before_buyers,
-        control_before_repeat_buyers,
-        control_after_buyers,
-        control_after_repeat_buyers
+    {%- for prefix in ['before', 'after', 'control_before', 'control_after'] %}
+    {%- for measure in ['buyers', 'repeat_buyers'] %}
+        {{ prefix }}_{{ measure }}{{ "," if not (loop.last and prefix == 'control_after') }}
+    {%- endfor %}
+    {%- endfor %}
     from window_counts
-    where {{ when_incremental(matches_a_row_of(touched_enablements(true), 'window_counts', keys)) }}
+    where {{ when_incremental(matches_a_row_of(
+        touched_enablements(new=true), 'window_counts', keys
+    )) }}
     {% if is_incremental() %}
         union all
         select
             stored.shop_id,
             stored.trust_right,
             stored.enabled_at,
-            stored.before_buyers,
-            stored.before_repeat_buyers,
-            stored.after_buyers,
-            stored.after_repeat_buyers,
-            stored.control_before_buyers - coalesce(changes.holders_change_before_buyers, 0)
-                as control_before_buyers,
-            stored.control_before_repeat_buyers
-            - coalesce(changes.holders_change_before_repeat_buyers, 0)
-                as control_before_repeat_buyers,
-            stored.control_after_buyers - coalesce(changes.holders_change_after_buyers, 0)
-                as control_after_buyers,
-            stored.control_after_repeat_buyers
-            - coalesce(changes.holders_change_after_repeat_buyers, 0)
-                as control_after_repeat_buyers
+        {%- for prefix in ['before', 'after', 'control_before', 'control_after'] %}
+        {%- for measure in ['buyers', 'repeat_buyers'] %}
+            {%- set column = prefix ~ '_' ~ measure %}
+            stored.{{ column }} + coalesce(changes.{{ column }}, 0)
+                as {{ column }}{{ "," if not (loop.last and prefix == 'control_after') }}
+        {%- endfor %}
+        {%- endfor %}
         from {{ rows_before(this) }} as stored
         left join window_counts as changes
             on stored.shop_id = changes.shop_id
@@ -283,7 +328,7 @@ counts as (
 ),
 
 data_end as (
-    select max(paid_at) as last_paid_at from {{ ref('int_orders_attributed') }}
+    select max(paid_at) as last_paid_at from {{ ref('fct_orders') }}
 ),
 
 measured as (
