@@ -10,9 +10,14 @@
   window given) the filter is always true: everything is processed.
 -#}
 {% macro export_window_bounds() -%}
+    {{ return(given_export_window() if is_incremental() else none) }}
+{%- endmacro %}
+
+{#- The window given to this invocation, as [first, last] date expressions; none if none. -#}
+{% macro given_export_window() -%}
     {%- set window_from = var('export_date_from', env_var('LCW_EXPORT_DATE_FROM', '')) -%}
     {%- set window_to = var('export_date_to', env_var('LCW_EXPORT_DATE_TO', '')) -%}
-    {%- if is_incremental() and window_from and window_to -%}
+    {%- if window_from and window_to -%}
         {%- set widened_from = dbt.dateadd(
             'day', -1 * var('lookback_days', 0) | int, "cast('" ~ window_from ~ "' as date)"
         ) -%}
