@@ -10,5 +10,5 @@ select changed.session_id
 from ({{ changed_rows(ref('int_livestream_sessions'), 'session_id') }}) as changed
 union
 select changed.session_id
-from ({{ changed_rows(ref('fct_orders'), 'buyer_id', ref('int_touched_buyers')) }}) as changed
+from {{ ref('int_changed_orders') }} as changed
 where changed.session_id is not null

@@ -8,7 +8,7 @@
 
 
 select paid_date as day
-from ({{ changed_rows(ref('fct_orders'), 'buyer_id', ref('int_touched_buyers')) }}) as changed
+from {{ ref('int_changed_orders') }}
 union
 select created_date as day
 from ({{ changed_rows(ref('int_orders_latest'), 'order_id') }}) as changed
