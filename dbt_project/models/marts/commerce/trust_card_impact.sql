@@ -175,6 +175,14 @@ weighted_coverage as (
     {%- endif %}
 ),
 
+-- The holders each basis counts: today's for new enablements, those before the run for the
+-- change of the updated ones.
+holder_sets as (
+    select 'whole' as basis, shop_id, trust_right from holders
+    union all
+    select 'change' as basis, shop_id, trust_right from holders_before
+),
+
 arm_coverage as (
     select
         basis, 'treated' as arm, shop_id as arm_key, measure, covered_after, covered_until, weight
@@ -184,18 +192,12 @@ arm_coverage as (
     from weighted_coverage
     union all
     select
-        'whole' as basis, 'holders' as arm, holders.trust_right as arm_key, measure,
+        weighted_coverage.basis, 'holders' as arm, holder_sets.trust_right as arm_key, measure,
         covered_after, covered_until, weight
     from weighted_coverage
-    inner join holders on weighted_coverage.shop_id = holders.shop_id
-    where basis = 'whole'
-    union all
-    select
-        'change' as basis, 'holders' as arm, holders_before.trust_right as arm_key, measure,
-        covered_after, covered_until, weight
-    from weighted_coverage
-    inner join holders_before on weighted_coverage.shop_id = holders_before.shop_id
-    where basis = 'change'
+    inner join holder_sets
+        on weighted_coverage.shop_id = holder_sets.shop_id
+        and weighted_coverage.basis = holder_sets.basis
     union all
     select
         'change' as basis, 'holders' as arm, holder_changes.trust_right as arm_key, measure,
