@@ -73,6 +73,13 @@ holders_before as (
     where holder_change = -1
 ),
 
+-- The enablements computed here, on the basis of every pair or of what the run changed.
+window_starts as (
+    select 'whole' as basis, new_enablements.* from new_enablements
+    union all
+    select 'change' as basis, updated_enablements.* from updated_enablements
+),
+
 -- The orders whose pair intervals can contain a window start of the new enablements: paid
 -- from window_days before the earliest start (for the previous orders of a pair) to
 -- window_days after the latest.
@@ -92,12 +99,17 @@ versioned_orders as (
     from {{ ref('fct_orders') }} as orders
     {%- if is_incremental() %}
         cross join order_reach
-        where orders.paid_at between order_reach.reach_from and order_reach.reach_to
-            or orders.buyer_id in (select buyer_id from {{ ref('int_touched_buyers') }})
-            or orders.shop_id in (select shop_id from holder_changes)
+        -- A run that reaches no enablement reads no order.
+        where exists (select 1 from window_starts)
+            and (
+                orders.paid_at between order_reach.reach_from and order_reach.reach_to
+                or orders.buyer_id in (select buyer_id from {{ ref('int_touched_buyers') }})
+                or orders.shop_id in (select shop_id from holder_changes)
+            )
         union all
         select 'before' as version, shop_id, buyer_id, order_id, paid_at
         from {{ rows_before(ref('fct_orders')) }}
+        where exists (select 1 from window_starts)
     {%- endif %}
 ),
 
@@ -183,10 +195,13 @@ holder_sets as (
     select 'change' as basis, shop_id, trust_right from holders_before
 ),
 
+-- Only the arms a window start reads: the treated arm of the enablements' shops, the holders
+-- arm of their rights.
 arm_coverage as (
     select
         basis, 'treated' as arm, shop_id as arm_key, measure, covered_after, covered_until, weight
     from weighted_coverage
+    where shop_id in (select shop_id from window_starts)
     union all
     select basis, 'all' as arm, 'all' as arm_key, measure, covered_after, covered_until, weight
     from weighted_coverage
@@ -198,6 +213,7 @@ arm_coverage as (
     inner join holder_sets
         on weighted_coverage.shop_id = holder_sets.shop_id
         and weighted_coverage.basis = holder_sets.basis
+    where holder_sets.trust_right in (select trust_right from window_starts)
     union all
     select
         'change' as basis, 'holders' as arm, holder_changes.trust_right as arm_key, measure,
@@ -205,12 +221,6 @@ arm_coverage as (
     from coverage
     inner join holder_changes on coverage.shop_id = holder_changes.shop_id
     where coverage.version = 'after'
-),
-
-window_starts as (
-    select 'whole' as basis, new_enablements.* from new_enablements
-    union all
-    select 'change' as basis, updated_enablements.* from updated_enablements
 ),
 
 -- At equal instants a window start is read before the interval ends there: an interval
