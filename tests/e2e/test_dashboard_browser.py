@@ -114,12 +114,11 @@ def test_every_page_renders_in_a_real_browser(
         try:
             page = browser.new_page()
             page.goto(dashboard_url)
-            page.wait_for_selector('[data-testid="stMetricValue"]', timeout=90_000)
-            values = [
-                e.inner_text() for e in page.query_selector_all('[data-testid="stMetricValue"]')
-            ]
-            assert values == expected
-            assert values[0] == "445.50"
+            # Metrics render one after another: wait until all of them show the marts' figures
+            # (reading after the first one appears raced the rest).
+            metric_values = page.locator('[data-testid="stMetricValue"]')
+            expect(metric_values).to_have_text(expected, timeout=90_000)
+            assert metric_values.first.inner_text() == "445.50"
             # Charts render one after another: wait for the second, not only the first.
             page.wait_for_function(
                 "document.querySelectorAll('[data-testid=\"stVegaLiteChart\"]').length >= 2",
