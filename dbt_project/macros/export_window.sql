@@ -67,8 +67,7 @@
     2. pre-hook  `delete_touched_keys`: delete the model's rows of those keys, so a key whose
        recomputation yields no row any more (a re-export dropped it) disappears;
     3. the model selects only `where <key> in (select <key> from touched_keys(...))` and the
-       incremental strategy inserts (merge or delete+insert by the same key is then a no-op
-       delete).
+       incremental strategy appends (`keyed_state(..., deleted_first=true)`).
   The touched keys are read from the table, never recomputed after step 2, so steps 2 and 3
   agree. A post-hook `drop_touched_keys` removes the table. Outside incremental runs every step
   is a no-op and the model builds in full.
@@ -129,16 +128,21 @@
 
 
 {#-
-  The incremental strategy of a model that keeps state keyed by `unique_key`, per adapter:
-  delete+insert on DuckDB (and by default); on Spark see macros/spark/incremental.sql. Models that keep aggregates
-  by period would use insert_overwrite by period partition on Spark.
+  The incremental strategy of a model that keeps state keyed by `unique_key`, per adapter; on
+  Spark see macros/spark/incremental.sql. `deleted_first`: the model's pre-hooks have deleted
+  every row whose key it writes (the touched keys, buyers or periods), so the run only appends;
+  dbt's delete+insert would look up the whole table for its keys again, at a cost that grows
+  with the history. A pre-hook that missed a key would leave a stale row beside the new one:
+  the model's uniqueness test (where its rows have a key) and tests/e2e/test_incremental.py
+  (every incremental path equals a full refresh) find it. Models that update stored rows by
+  difference (upserts) keep delete+insert.
 -#}
-{% macro keyed_incremental_strategy() -%}
-    {{ return(adapter.dispatch('keyed_incremental_strategy', 'live_commerce_warehouse')()) }}
+{% macro keyed_incremental_strategy(deleted_first=false) -%}
+    {{ return(adapter.dispatch('keyed_incremental_strategy', 'live_commerce_warehouse')(deleted_first)) }}
 {%- endmacro %}
 
-{% macro default__keyed_incremental_strategy() -%}
-    {{ return('delete+insert') }}
+{% macro default__keyed_incremental_strategy(deleted_first) -%}
+    {{ return('append' if deleted_first else 'delete+insert') }}
 {%- endmacro %}
 
 
@@ -240,8 +244,10 @@
   change of columns (the fix is `lcw run --full-refresh`), run per export-date window.
   `recompute_in='int_touched_...'`: the model's rows whose unique key is a row of that
   bookkeeping model are deleted first (delete_matching), and the model recomputes them.
+  `deleted_first=true`: the model's own pre-hooks delete every row it writes again (implied by
+  `recompute_in`), so the run appends (keyed_incremental_strategy).
 -#}
-{% macro keyed_state(unique_key, pre_hook=[], post_hook=[], recompute_in=none) -%}
+{% macro keyed_state(unique_key, pre_hook=[], post_hook=[], recompute_in=none, deleted_first=false) -%}
     {%- set keys = [unique_key] if unique_key is string else unique_key -%}
     {%- if recompute_in is not none -%}
         {%- do ref(recompute_in) -%}  {#- the model depends on it -#}
@@ -252,7 +258,9 @@
     {{ return({
         'materialized': 'incremental',
         'unique_key': unique_key,
-        'incremental_strategy': keyed_incremental_strategy(),
+        'incremental_strategy': keyed_incremental_strategy(
+            deleted_first or recompute_in is not none
+        ),
         'on_schema_change': 'fail',
         'pre_hook': pre_hook,
         'post_hook': post_hook,

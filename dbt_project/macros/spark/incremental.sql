@@ -18,7 +18,7 @@
     {{ return(dbt.is_incremental()) }}
 {%- endmacro %}
 
-{% macro spark__keyed_incremental_strategy() -%}
+{% macro spark__keyed_incremental_strategy(deleted_first) -%}
     {{ return('insert_overwrite') }}
 {%- endmacro %}
 

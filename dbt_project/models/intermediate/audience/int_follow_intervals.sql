@@ -9,6 +9,7 @@
 {{ config(**keyed_state(
     'follower_id',
     pre_hook=["{{ record_touched_followers() }}", "{{ delete_touched_keys('follower_id') }}"],
+    deleted_first=true,
 )) }}
 
 with events as (

@@ -9,6 +9,7 @@
         "{{ record_touched_months() }}",
         "{{ delete_matching(touched_keys(), ['month_start']) }}",
     ],
+    deleted_first=true,
 )) }}
 
 with snapshots as (

@@ -14,6 +14,7 @@
         "{{ delete_touched_keys('streamer_id') }}",
     ],
     post_hook=["{{ empty_rows_before() }}"],
+    deleted_first=true,
 )) }}
 {%- set columns = 'streamer_id, shop_id, category, follower_count, created_at, exported_on' %}
 

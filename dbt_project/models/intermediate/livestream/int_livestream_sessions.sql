@@ -8,6 +8,7 @@
         "{{ delete_touched_keys('session_id') }}",
     ],
     post_hook=["{{ empty_rows_before() }}"],
+    deleted_first=true,
 )) }}
 
 select

@@ -5,7 +5,9 @@
 --
 -- Incremental, by buyer: a run renumbers every counted order of the buyers in
 -- int_touched_buyers (a late first order shifts all of the buyer's later positions).
-{{ config(**keyed_state('order_id', pre_hook=["{{ delete_touched_buyers() }}"])) }}
+{{ config(**keyed_state(
+    'order_id', pre_hook=["{{ delete_touched_buyers() }}"], deleted_first=true
+)) }}
 -- depends_on: {{ ref('int_touched_buyers') }}
 
 select

@@ -4,7 +4,9 @@
 -- does not count; orders without a streamer are public-domain.
 --
 -- Incremental, by buyer: a run recomputes the orders of the buyers in int_touched_buyers.
-{{ config(**keyed_state('order_id', pre_hook=["{{ delete_touched_buyers() }}"])) }}
+{{ config(**keyed_state(
+    'order_id', pre_hook=["{{ delete_touched_buyers() }}"], deleted_first=true
+)) }}
 -- depends_on: {{ ref('int_touched_buyers') }}
 
 with counted_orders as (

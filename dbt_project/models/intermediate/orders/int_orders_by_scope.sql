@@ -8,6 +8,7 @@
     ['scope', 'order_id'],
     pre_hook=["{{ record_rows_before(of_touched_buyers()) }}", "{{ delete_touched_buyers() }}"],
     post_hook=["{{ empty_rows_before() }}"],
+    deleted_first=true,
 )) }}
 -- depends_on: {{ ref('int_touched_buyers') }}
 

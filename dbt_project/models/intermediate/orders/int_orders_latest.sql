@@ -16,6 +16,7 @@
         "{{ delete_touched_keys('order_id') }}",
     ],
     post_hook=["{{ empty_rows_before() }}"],
+    deleted_first=true,
 )) }}
 
 with versions as (

@@ -6,6 +6,7 @@
 {{ config(**keyed_state(
     ['month_start', 'fan_tier'],
     pre_hook=["{{ delete_matching(ref('int_changed_months'), ['month_start']) }}"],
+    deleted_first=true,
 )) }}
 
 with tiers as (

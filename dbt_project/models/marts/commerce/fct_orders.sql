@@ -9,6 +9,7 @@
         "{{ delete_touched_buyers() }}",
     ],
     post_hook=["{{ empty_rows_before() }}"],
+    deleted_first=true,
 )) }}
 -- depends_on: {{ ref('int_touched_buyers') }}
 

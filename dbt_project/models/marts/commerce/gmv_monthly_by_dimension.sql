@@ -20,6 +20,7 @@
     pre_hook=["{{ delete_where(
         'month_start in (' ~ months_shifted(ref('int_changed_months'), [0, 1, 12]) ~ ')'
     ) }}"],
+    deleted_first=true,
 )) }}
 -- depends_on: {{ ref('int_changed_months') }}
 

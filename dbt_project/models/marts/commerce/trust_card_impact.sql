@@ -18,6 +18,7 @@
         ~ "this.identifier, " ~ keys ~ ")) }}",
         "{{ delete_touched_enablements() }}",
     ],
+    deleted_first=true,
 )) }}
 -- depends_on: {{ ref('int_changed_paid_span') }}
 -- depends_on: {{ ref('int_touched_buyers') }}
