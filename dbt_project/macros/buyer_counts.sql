@@ -4,8 +4,8 @@
   every buyer of the year, so recounting it made a daily run scan the whole year's orders.
 
   A buyer's rows in int_orders_by_scope change only when the buyer is in int_touched_buyers, and
-  that model keeps those buyers' rows as they were before the run (<model>__before, see
-  changed_rows.sql). So a group's count after the run is its stored count, plus the touched
+  their rows before the run are orders_by_scope over fct_orders__before (fct_orders keeps those
+  buyers' rows as they were, see changed_rows.sql). So a group's count after the run is its stored count, plus the touched
   buyers' contributions after the run, less their contributions before it. Every count is a sum
   of 0/1 contributions per buyer, so this equals a recount exactly.
 
@@ -18,10 +18,14 @@
 -#}
 {% macro buyer_counts(contributions, keys, counts) -%}
     {%- set by_scope = ref('int_orders_by_scope') -%}
+    {%- set fct_orders = ref('fct_orders') -%}  {#- outside the branch: dbt sees the dependency -#}
     {%- set key_list = keys | join(', ') -%}
     {%- if is_incremental() -%}
         {%- set after_run -%}
             (select * from {{ by_scope }} where {{ of_touched_buyers() }})
+        {%- endset %}
+        {%- set before_run -%}
+            ({{ orders_by_scope(rows_before(fct_orders)) }})
         {%- endset %}
     select
         {%- for key in keys %}
@@ -46,7 +50,7 @@
                 {%- for count in counts %}
                 -{{ count }}{{ "," if not loop.last }}
                 {%- endfor %}
-            from ({{ contributions | replace('__ORDERS__', rows_before(by_scope)) }}) as before_run
+            from ({{ contributions | replace('__ORDERS__', before_run) }}) as before_run
         ) as signed
         group by {{ key_list }}
     ) as changes
