@@ -73,14 +73,20 @@ class FileContext:
 
 
 def finish_files(
-    files: Sequence[FileContext], relation: str, columns: tuple[str, ...], personal: frozenset[str]
+    files: Sequence[FileContext],
+    relation: str,
+    columns: tuple[str, ...],
+    personal: frozenset[str],
+    raw_relation: str | None = None,
 ) -> dict[str, int]:
     """Validate the rows of `relation` (the rows of `files`, read together, with their lineage
-    columns) into the temp tables; return how many rows each file had."""
+    columns) into the temp tables; return how many rows each file had. A rejected row's raw
+    record comes from `raw_relation` (the same rows, read another way) when given."""
     conn, source = files[0].conn, files[0].source
     # A view, not a table: the files are read once, by the validation below; only when rows are
     # rejected are they read again, for those rows' raw records.
     conn.execute(f"CREATE OR REPLACE TEMP VIEW _file_rows AS {relation}")
+    conn.execute(f"CREATE OR REPLACE TEMP VIEW _raw_rows AS {raw_relation or relation}")
     file_types = {
         name: str(data_type)
         for name, data_type, *_ in conn.execute("DESCRIBE _file_rows").fetchall()
@@ -90,11 +96,12 @@ def finish_files(
     if missing:
         conn.execute(
             "INSERT INTO _rejected SELECT ?, _partition_dt, _source_file, _source_row, "
-            f"'missing_required_column', ?, {raw_record} FROM _file_rows",
+            f"'missing_required_column', ?, {raw_record} FROM _raw_rows",
             [source.name, f"file lacks required column(s): {', '.join(missing)}"],
         )
         rows = conn.execute("SELECT _source_file, count(*) FROM _file_rows GROUP BY 1").fetchall()
         conn.execute("DROP VIEW _file_rows")
+        conn.execute("DROP VIEW _raw_rows")
         return dict(rows)
     conn.execute(
         "CREATE OR REPLACE TEMP TABLE _validated AS "
@@ -112,7 +119,7 @@ def finish_files(
         conn.execute(
             "INSERT INTO _rejected SELECT ?, v._partition_dt, v._source_file, v._source_row, "
             "v._reject_code, v._reject_reason, f._raw FROM _validated v JOIN ("
-            f"  SELECT _source_file, _source_row, {raw_record} AS _raw FROM _file_rows"
+            f"  SELECT _source_file, _source_row, {raw_record} AS _raw FROM _raw_rows"
             "   WHERE (_source_file, _source_row) IN ("
             "       SELECT (_source_file, _source_row) FROM _validated"
             "       WHERE _reject_code IS NOT NULL)"
@@ -120,6 +127,7 @@ def finish_files(
             [source.name],
         )
     conn.execute("DROP VIEW _file_rows")
+    conn.execute("DROP VIEW _raw_rows")
     conn.execute("DROP TABLE _validated")
     return {file: rows for file, rows, _ in counts}
 
@@ -150,6 +158,7 @@ def forget_files(files: Sequence[FileContext]) -> None:
     conn.execute("DELETE FROM _accepted WHERE _source_file IN (SELECT unnest(?))", [relatives])
     conn.execute("DELETE FROM _rejected WHERE source_file IN (SELECT unnest(?))", [relatives])
     conn.execute("DROP VIEW IF EXISTS _file_rows")
+    conn.execute("DROP VIEW IF EXISTS _raw_rows")
     conn.execute("DROP TABLE IF EXISTS _validated")
 
 
