@@ -73,10 +73,9 @@ def read_together(reads: Sequence[HotRead]) -> dict[str, int]:
     """Validate the rows of files of one key into the temp tables in one statement; return each
     file's row count. Raises duckdb.Error when any file cannot be read as a whole."""
     first = reads[0]
-    paths = [read.ctx.path for read in reads]
     files = [read.ctx.scanned_as() for read in reads]
-    relation = relation_sql(first.scan(paths), files, *first.row_number)
-    raw = relation_sql(first.raw_scan(paths), files, *first.row_number) if first.raw_scan else None
+    relation = relation_sql(first.scan, files, *first.row_number)
+    raw = relation_sql(first.raw_scan, files, *first.row_number) if first.raw_scan else None
     ctxs = [read.ctx for read in reads]
     return finish_files(ctxs, relation, first.columns, first.personal, raw_relation=raw)
 
@@ -115,7 +114,9 @@ def plan_parquet(ctx: FileContext) -> HotRead | Staged:
         ).fetchall()
         columns = match_columns(ctx.source, _top_level_names(schema))
         if columns.duplicates:
-            relation = relation_sql(parquet_scan([ctx.path], columns.names), [ctx.scanned_as()])
+            relation = relation_sql(
+                lambda paths: parquet_scan(paths, columns.names), [ctx.scanned_as()]
+            )
             return Staged(reject_duplicates(ctx, relation, columns, "schema"))
     except duckdb.Error as error:
         return reject_unreadable_file(ctx, error)
@@ -167,7 +168,9 @@ def plan_csv(ctx: FileContext, head: bytes) -> HotRead | Staged:
         return reject_unreadable_file(ctx, ValueError("no header row"))
     columns = match_columns(ctx.source, header)
     if columns.duplicates:
-        relation = relation_sql(csv_scan([ctx.path], columns.names) + " f", [ctx.scanned_as()])
+        relation = relation_sql(
+            lambda paths: csv_scan(paths, columns.names) + " f", [ctx.scanned_as()]
+        )
         try:
             return Staged(reject_duplicates(ctx, relation, columns, "header"))
         except duckdb.Error:
@@ -197,7 +200,7 @@ def stage_csv_cold(ctx: FileContext, columns: FileColumns) -> Staged:
         except (EOFError, zlib.error, OSError) as error:
             return reject_unreadable_file(ctx, error)
         relation = relation_sql(
-            csv_scan([clean], (*columns.names, ROW_COLUMN)) + " f",
+            lambda paths: csv_scan(paths, (*columns.names, ROW_COLUMN)) + " f",
             [ctx.scanned_as(clean)],
             ROW_COLUMN,
         )
@@ -552,7 +555,7 @@ def stage_json_lines_cold(ctx: FileContext) -> Staged:
         except (EOFError, zlib.error, OSError) as error:
             return reject_unreadable_file(ctx, error)
         relation = relation_sql(
-            json_scan([clean], source, with_line=True) + " f",
+            lambda paths: json_scan(paths, source, with_line=True) + " f",
             [ctx.scanned_as(clean)],
             JSON_LINE_COLUMN,
         )
