@@ -287,6 +287,13 @@ def _broken_stream(
 KEY_TO_NORMALISE = r'"([^"]*[^a-z0-9_"][^"]*)"\s*:'
 
 
+# The end of every match of KEY_TO_NORMALISE (a character outside [a-z0-9_] and what follows
+# it up to the key's closing quote and colon): it matches wherever KEY_TO_NORMALISE does, and
+# RE2 runs it over a line in two thirds of the time. The screen looks for it; the keys are
+# then taken from the lines it finds with KEY_TO_NORMALISE.
+KEY_TO_NORMALISE_END = r'[^a-z0-9_"][^"]*"\s*:'
+
+
 # After a key: a value that is neither a string nor null (a number, true, false, NaN, Infinity,
 # an object, an array). `\s` holds JSON's whitespace.
 NOT_TEXT_VALUE = r'\s*:\s*([^"n\s]|n($|[^u])|nu($|[^l])|nul($|[^l])|null($|[^\s,}]))'
@@ -431,7 +438,8 @@ def screen_lines(
         f"filename = '{FILE_COLUMN}')"
     )
     unproven, untyped = unproven_line(source), untyped_line(source)
-    either = f"regexp_matches(l, {quote_literal('|'.join((KEY_TO_NORMALISE, unproven, untyped)))})"
+    anything = "|".join((KEY_TO_NORMALISE_END, unproven, untyped))
+    either = f"regexp_matches(l, {quote_literal(anything)})"
     found = conn.execute(
         f"SELECT {FILE_COLUMN}, "
         f"list_distinct(flatten(list(CASE WHEN {either} "

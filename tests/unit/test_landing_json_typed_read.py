@@ -309,3 +309,30 @@ def test_the_screen_lets_through_only_values_of_the_typed_shapes(key: str) -> No
             assert written == "null" or written.startswith('"'), (key, value)
         passed += 1
     assert passed > 2 * len(SEEDS[key])  # edits that keep the shape are let through too
+
+
+def test_the_screen_finds_every_line_with_a_key_to_normalise() -> None:
+    """The screen looks for KEY_TO_NORMALISE_END, a cheaper pattern: it matches every line
+    KEY_TO_NORMALISE does (random keys and values, in and out of the contract)."""
+    rng = random.Random(11)
+    alphabet = ["a", "z", "_", "0", "A", "Z", " ", "\t", "-", "é", "订", "\\u004f", '\\"', ":", "{"]
+    names = [*ORDERS.column_names, "note", "x"]
+    lines = []
+    for _ in range(3000):
+        members = []
+        for _ in range(rng.randint(1, 4)):
+            name = rng.choice(names)
+            for _ in range(rng.randint(0, 2)):
+                at = rng.randint(0, len(name))
+                name = name[:at] + rng.choice(alphabet) + name[at:]
+            value = rng.choice(['"v"', "1", '"a\\": b"', "null", '"Order_ID"'])
+            members.append(f'"{name}"{rng.choice([":", " : ", ":  "])}{value}')
+        lines.append("{" + ", ".join(members) + "}")
+    with duckdb.connect() as conn:
+        (found,) = conn.execute(
+            "SELECT list_transform(?::VARCHAR[], lambda l: "
+            "[regexp_matches(l, ?), regexp_matches(l, ?)])",
+            [lines, formats.KEY_TO_NORMALISE, formats.KEY_TO_NORMALISE_END],
+        ).fetchone()
+    assert sum(full for full, _ in found) > 1000
+    assert all(end for full, end in found if full)
