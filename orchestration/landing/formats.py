@@ -502,8 +502,8 @@ def read_typed(read: HotRead) -> HotRead:
     line): DuckDB's JSON reader types them (`JSON_TYPED_READ`) into the values the exact path
     parses from their text, and validation starts from those, as for Parquet. A rejected row's
     raw record comes from the text read, so it is the same as the exact path's. Should DuckDB
-    fail to read the file so (an impossible date, an integer beyond BIGINT), it is read the
-    text way, and so on down."""
+    fail to read the file so (an impossible date, an integer string with leading zeros), it is
+    read the text way, and so on down."""
     text = read_as_text(read)
     source = read.ctx.source
     types = {c.name: JSON_TYPED_READ[c.kind] for c in source.columns}
