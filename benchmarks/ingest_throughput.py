@@ -3,6 +3,7 @@
     uv run python benchmarks/ingest_throughput.py                  # ~1,000,000 order versions
     uv run python benchmarks/ingest_throughput.py --smoke          # a few thousand rows, seconds
     uv run python benchmarks/ingest_throughput.py --rows 200000 --partitions 4 --keep /tmp/tp
+    uv run python benchmarks/ingest_throughput.py --formats jsonl jsonl.gz   # some formats only
     uv run python benchmarks/ingest_throughput.py --landing data/benchmarks/<size>/landing
 
 With --landing, it measures the orders of an existing landing zone instead (a calibrated one
@@ -61,8 +62,10 @@ START = date(2021, 6, 1)
 EXPORT_START = START + timedelta(days=30)
 
 
-def generate_landings(scratch: Path, rows: int, partitions: int, smoke: bool) -> int:
-    """Write the same `rows` order versions in every format; return how many the base set held."""
+def generate_landings(
+    scratch: Path, rows: int, partitions: int, smoke: bool, formats: list[str]
+) -> int:
+    """Write the same `rows` order versions in `formats`; return how many the base set held."""
     simulated = scratch / "simulated"
     days, scale = (3, 0.3) if smoke else (30, 1.0)
     simulate(simulated, START, days, seed=7, scale=scale)
@@ -83,7 +86,8 @@ def generate_landings(scratch: Path, rows: int, partitions: int, smoke: bool) ->
             )
             SELECT *, i % {partitions} AS part FROM copies WHERE i < {rows}"""
         )
-        for fmt, options in FORMATS.items():
+        for fmt in formats:
+            options = FORMATS[fmt]
             for part in range(partitions):
                 folder = scratch / fmt / SOURCE.name / f"dt={EXPORT_START + timedelta(days=part)}"
                 folder.mkdir(parents=True)
@@ -161,13 +165,15 @@ def different_rows(ingested: Path, direct: Path) -> int:
         return conn.execute(sql).fetchone()[0]
 
 
-def run(scratch: Path, rows: int, partitions: int, smoke: bool) -> list[dict[str, object]]:
+def run(
+    scratch: Path, rows: int, partitions: int, smoke: bool, formats: list[str]
+) -> list[dict[str, object]]:
     began = time.perf_counter()
-    base = generate_landings(scratch, rows, partitions, smoke)
+    base = generate_landings(scratch, rows, partitions, smoke, formats)
     print(f"base set from the simulator (order versions)  {base}")
     print(f"landing files written (s)  {time.perf_counter() - began:.2f}")
     results = []
-    for fmt in FORMATS:
+    for fmt in formats:
         landing = scratch / fmt
         ingested, direct = scratch / f"ingest-{fmt}.duckdb", scratch / f"direct-{fmt}.duckdb"
         loaded, rejected, ingest_s, ingest_rss = in_fresh_process(measure_ingest, landing, ingested)
@@ -245,6 +251,13 @@ def main() -> None:
     parser.add_argument("--smoke", action="store_true", help="a few thousand rows, 2 partitions")
     parser.add_argument("--keep", type=Path, help="work in this new folder, keep it")
     parser.add_argument("--landing", type=Path, help="measure this landing zone's orders instead")
+    parser.add_argument(
+        "--formats",
+        nargs="+",
+        choices=list(FORMATS),
+        default=list(FORMATS),
+        help="formats to measure",
+    )
     args = parser.parse_args()
     if args.landing:
         with tempfile.TemporaryDirectory(prefix="lcw-throughput-") as scratch:
@@ -259,7 +272,7 @@ def main() -> None:
     else:
         scratch = Path(tempfile.mkdtemp(prefix="lcw-throughput-"))
     try:
-        results = run(scratch, rows, partitions, args.smoke)
+        results = run(scratch, rows, partitions, args.smoke, args.formats)
     finally:
         if not args.keep:
             shutil.rmtree(scratch, ignore_errors=True)

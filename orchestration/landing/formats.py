@@ -35,6 +35,7 @@ from orchestration.landing.text import (
 from orchestration.landing.validation import (
     FILE_COLUMN,
     JSON_LINE_COLUMN,
+    JSON_TYPED_READ,
     MASK,
     PARQUET_ROW_COLUMN,
     ROW_COLUMN,
@@ -63,18 +64,20 @@ class HotRead:
     cold: Callable[[FileContext, duckdb.Error], Staged]  # when DuckDB cannot read it as a whole
     # The scan's own record number and what it counts from, if it has one (`relation_sql`).
     row_number: tuple[str, int] | tuple[()] = ()
+    # The scan a rejected row's raw record is taken from, when not `scan` (a typed read keeps
+    # the raw records of the read it stands in for).
+    raw_scan: Callable[[Sequence[Path]], str] | None = None
 
 
 def read_together(reads: Sequence[HotRead]) -> dict[str, int]:
     """Validate the rows of files of one key into the temp tables in one statement; return each
     file's row count. Raises duckdb.Error when any file cannot be read as a whole."""
     first = reads[0]
-    relation = relation_sql(
-        first.scan([read.ctx.path for read in reads]),
-        [read.ctx.scanned_as() for read in reads],
-        *first.row_number,
-    )
-    return finish_files([read.ctx for read in reads], relation, first.columns, first.personal)
+    files = [read.ctx.scanned_as() for read in reads]
+    relation = relation_sql(first.scan, files, *first.row_number)
+    raw = relation_sql(first.raw_scan, files, *first.row_number) if first.raw_scan else None
+    ctxs = [read.ctx for read in reads]
+    return finish_files(ctxs, relation, first.columns, first.personal, raw_relation=raw)
 
 
 def read_hot(reads: Sequence[HotRead]) -> list[tuple[FileContext, Staged]]:
@@ -111,7 +114,9 @@ def plan_parquet(ctx: FileContext) -> HotRead | Staged:
         ).fetchall()
         columns = match_columns(ctx.source, _top_level_names(schema))
         if columns.duplicates:
-            relation = relation_sql(parquet_scan([ctx.path], columns.names), [ctx.scanned_as()])
+            relation = relation_sql(
+                lambda paths: parquet_scan(paths, columns.names), [ctx.scanned_as()]
+            )
             return Staged(reject_duplicates(ctx, relation, columns, "schema"))
     except duckdb.Error as error:
         return reject_unreadable_file(ctx, error)
@@ -163,7 +168,9 @@ def plan_csv(ctx: FileContext, head: bytes) -> HotRead | Staged:
         return reject_unreadable_file(ctx, ValueError("no header row"))
     columns = match_columns(ctx.source, header)
     if columns.duplicates:
-        relation = relation_sql(csv_scan([ctx.path], columns.names) + " f", [ctx.scanned_as()])
+        relation = relation_sql(
+            lambda paths: csv_scan(paths, columns.names) + " f", [ctx.scanned_as()]
+        )
         try:
             return Staged(reject_duplicates(ctx, relation, columns, "header"))
         except duckdb.Error:
@@ -193,7 +200,7 @@ def stage_csv_cold(ctx: FileContext, columns: FileColumns) -> Staged:
         except (EOFError, zlib.error, OSError) as error:
             return reject_unreadable_file(ctx, error)
         relation = relation_sql(
-            csv_scan([clean], (*columns.names, ROW_COLUMN)) + " f",
+            lambda paths: csv_scan(paths, (*columns.names, ROW_COLUMN)) + " f",
             [ctx.scanned_as(clean)],
             ROW_COLUMN,
         )
@@ -280,6 +287,13 @@ def _broken_stream(
 KEY_TO_NORMALISE = r'"([^"]*[^a-z0-9_"][^"]*)"\s*:'
 
 
+# The end of every match of KEY_TO_NORMALISE (a character outside [a-z0-9_] and what follows
+# it up to the key's closing quote and colon): it matches wherever KEY_TO_NORMALISE does, and
+# RE2 runs it over a line in two thirds of the time. The screen looks for it; the keys are
+# then taken from the lines it finds with KEY_TO_NORMALISE.
+KEY_TO_NORMALISE_END = r'[^a-z0-9_"][^"]*"\s*:'
+
+
 # After a key: a value that is neither a string nor null (a number, true, false, NaN, Infinity,
 # an object, an array). `\s` holds JSON's whitespace.
 NOT_TEXT_VALUE = r'\s*:\s*([^"n\s]|n($|[^u])|nu($|[^l])|nul($|[^l])|null($|[^\s,}]))'
@@ -300,38 +314,147 @@ def unproven_line(source: Source) -> str:
     column's key with a value that is not a string or null, an escaped key, an unfinished
     line. It can match where nothing is wrong (inside a string), never miss a line that needs
     the exact read."""
-    keys = [c.name for c in source.columns if c.kind in TEXT_KINDS]
-    if not all(re.fullmatch(r"[a-z0-9_]+", key) for key in keys):
-        raise ValueError(f"{source.name}: a column name the pattern cannot hold as it is")
+    keys = _plain_keys(source, TEXT_KINDS)
     text_key = f'"({"|".join(keys)})"' + NOT_TEXT_VALUE
     return "|".join((text_key, ESCAPED_KEY, UNFINISHED_LINE))
 
 
+def _plain_keys(source: Source, kinds: frozenset[str]) -> list[str]:
+    keys = [c.name for c in source.columns if c.kind in kinds]
+    if not all(re.fullmatch(r"[a-z0-9_]+", key) for key in keys):
+        raise ValueError(f"{source.name}: a column name the pattern cannot hold as it is")
+    return keys
+
+
+# The values the typed read (`read_typed`) takes, each followed by the end of the value
+# (`TYPED_END`, or the closing quote of a string): DuckDB's JSON reader turns them into the
+# same BIGINT, DECIMAL and TIMESTAMPTZ as the exact path turns their text into. An integer of at
+# most 18 digits; an amount of at most 12 digits and 2 decimal places (a double holds it to the
+# cent); both also as a JSON string. A timestamp string with seconds and an explicit offset
+# within ±13:59 (the reader takes a timestamp without one as UTC, the exact path as Shanghai
+# time). Anything else is read the text way, which takes every value apart.
+TYPED_INTEGER = r"-?[0-9]{1,18}"
+TYPED_MONEY = r"-?[0-9]{1,12}(\.[0-9]{1,2})?"
+TYPED_TIMESTAMP = (
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?"
+    r"(Z|[+-](0[0-9]|1[0-3])(:?[0-5][0-9])?)"
+)
+TYPED_END = r"\s,}"
+
+
+# A value that is neither null nor a number nor a string (the value's first character), or
+# `n` that does not spell null.
+_NOT_NUMBER_START = r'[^-0-9n"\s]'
+_NOT_NULL = r"n($|[^u])|nu($|[^l])|nul($|[^l])|null($|[^\s,}])"
+
+
+def _integer_deviations(end: str) -> list[str]:
+    """Where a value that starts like TYPED_INTEGER leaves it before `end` (a character class)."""
+    return ["-[^0-9]", "-?[0-9]{19}", f"-?[0-9]{{1,18}}[^0-9{end}]"]
+
+
+def _money_deviations(end: str) -> list[str]:
+    """Where a value that starts like TYPED_MONEY leaves it before `end`."""
+    digits = "-?[0-9]{1,12}"
+    return [
+        "-[^0-9]",
+        "-?[0-9]{13}",
+        f"{digits}[^0-9.{end}]",
+        rf"{digits}\.[^0-9]",
+        rf"{digits}\.[0-9]{{3}}",
+        rf"{digits}\.[0-9]{{1,2}}[^0-9{end}]",
+    ]
+
+
+def _number_deviation(deviations: Callable[[str], list[str]]) -> str:
+    """A value that is not null, a number of the shape or a string holding one."""
+    as_number = deviations(TYPED_END)
+    as_string = ['"[^-0-9]'] + ['"' + d for d in deviations('"')]
+    return "|".join([_NOT_NUMBER_START, _NOT_NULL, *as_number, *as_string])
+
+
+# TYPED_TIMESTAMP's date and time: runs of (character class, length).
+_DATE_TIME = (("0-9", 4), ("-", 1), ("0-9", 2), ("-", 1), ("0-9", 2), ("T ", 1),
+              ("0-9", 2), (":", 1), ("0-9", 2), (":", 1), ("0-9", 2))  # fmt: skip
+
+
+def _timestamp_deviation() -> str:
+    """A string that leaves TYPED_TIMESTAMP: at the first character off the date and time, or
+    in what follows them (fraction, offset, closing quote)."""
+    deviations, prefix = [], ""
+    for chars, length in _DATE_TIME:
+        some = f"[{chars}]{{0,{length - 1}}}" if length > 1 else ""
+        deviations.append(f"{prefix}{some}[^{chars}]")
+        prefix += f"[{chars}]" + (f"{{{length}}}" if length > 1 else "")
+    fraction = rf"{prefix}(\.[0-9]{{1,6}})?"
+    hours = "(0[0-9]|1[0-3])"
+    deviations += [
+        f"{prefix}[^.Z+-]",
+        rf"{prefix}\.([^0-9]|[0-9]{{7}})",
+        rf"{prefix}\.[0-9]{{1,6}}[^0-9Z+-]",
+        f'{fraction}Z[^"]',
+        f"{fraction}[+-]([^01]|0[^0-9]|1[^0-3])",
+        f'{fraction}[+-]{hours}([^":0-5]|:[^0-5]|:?[0-5][^0-9]|:?[0-5][0-9][^"])',
+    ]
+    return '"(' + "|".join(deviations) + ")"
+
+
+def untyped_line(source: Source) -> str:
+    """A pattern for the lines that keep a file off the typed read (`read_typed`): an integer,
+    money or timestamp column's key with a value outside TYPED_INTEGER, TYPED_MONEY or
+    TYPED_TIMESTAMP (or null). Like `unproven_line`, it may match where nothing is wrong,
+    never misses a value the typed read could read differently from the exact path."""
+    parts = []
+    for kinds, deviation in (
+        (frozenset({"integer"}), _number_deviation(_integer_deviations)),
+        (frozenset({"money"}), _number_deviation(_money_deviations)),
+        (frozenset({"timestamp"}), _timestamp_deviation()),
+    ):
+        keys = _plain_keys(source, kinds)
+        if keys:
+            parts.append(f'"({"|".join(keys)})"' + rf"\s*:\s*({deviation})")
+    return "|".join(parts) or "$^"
+
+
+@dataclass(frozen=True)
+class Screened:
+    """What the screen found in one JSON Lines file."""
+
+    keys: set[str]  # keys to normalise (KEY_TO_NORMALISE), escapes decoded
+    unproven: bool  # a line `unproven_line` matches: the exact read
+    untyped: bool  # a line `untyped_line` matches: no typed read
+
+
 def screen_lines(
     conn: duckdb.DuckDBPyConnection, source: Source, paths: Sequence[Path]
-) -> dict[str, tuple[set[str], bool]]:
-    """By path, for JSON Lines files read in one statement: the keys to normalise anywhere
-    (KEY_TO_NORMALISE, escapes decoded), and whether any line is unproven (`unproven_line`).
-    Raises duckdb.Error when a file cannot be read as lines. Every line is matched against one
-    pattern that finds both; only the few lines it finds are taken apart."""
+) -> dict[str, Screened]:
+    """By path, for JSON Lines files read in one statement: what `Screened` holds. Raises
+    duckdb.Error when a file cannot be read as lines. Every line is matched against one pattern
+    that finds all three; only the few lines it finds are taken apart."""
     listed = "[" + ", ".join(quote_literal(str(path)) for path in paths) + "]"
     lines = (
         f"read_csv({listed}, columns = {{'l': 'VARCHAR'}}, header = false, "
         "auto_detect = false, delim = '\\x01', quote = '', escape = '', hive_partitioning = false, "
         f"filename = '{FILE_COLUMN}')"
     )
-    unproven = quote_literal(unproven_line(source))
-    either = f"regexp_matches(l, {quote_literal(KEY_TO_NORMALISE + '|' + unproven_line(source))})"
+    unproven, untyped = unproven_line(source), untyped_line(source)
+    anything = "|".join((KEY_TO_NORMALISE_END, unproven, untyped))
+    either = f"regexp_matches(l, {quote_literal(anything)})"
     found = conn.execute(
         f"SELECT {FILE_COLUMN}, "
         f"list_distinct(flatten(list(CASE WHEN {either} "
         f"THEN regexp_extract_all(l, {quote_literal(KEY_TO_NORMALISE)}, 1) END))), "
-        f"bool_or(CASE WHEN {either} THEN regexp_matches(l, {unproven}) END) "
+        f"bool_or(CASE WHEN {either} THEN regexp_matches(l, {quote_literal(unproven)}) END), "
+        f"bool_or(CASE WHEN {either} THEN regexp_matches(l, {quote_literal(untyped)}) END) "
         f"FROM {lines} GROUP BY 1"
     ).fetchall()
     return {
-        path: ({_decoded_key(key) for key in keys or []} - {None}, bool(any_unproven))
-        for path, keys, any_unproven in found
+        path: Screened(
+            {_decoded_key(key) for key in keys or []} - {None},
+            bool(any_unproven),
+            bool(any_untyped),
+        )
+        for path, keys, any_unproven, any_untyped in found
     }
 
 
@@ -364,12 +487,32 @@ def read_as_text(read: HotRead) -> HotRead:
     values and raw records as taking JSON apart, at a fraction of the cost. Should DuckDB fail
     to read the file so, it is read the exact way, and then, failing that, by the cold path."""
     source = read.ctx.source
-    as_text = frozenset(c.name for c in source.columns if c.kind in TEXT_KINDS)
+    as_text = {c.name: "VARCHAR" for c in source.columns if c.kind in TEXT_KINDS}
     return replace(
         read,
         key=(*read.key, "text"),
-        scan=lambda paths: json_scan(paths, source, with_line=False, as_text=as_text) + " f",
+        scan=lambda paths: json_scan(paths, source, with_line=False, types=as_text) + " f",
         cold=lambda _ctx, _error: read_hot([read])[0][1],
+    )
+
+
+def read_typed(read: HotRead) -> HotRead:
+    """The hot read of a JSON Lines file that the text read could take and whose integers,
+    amounts and timestamps all have the shapes of `untyped_line` (the screen found no untyped
+    line): DuckDB's JSON reader types them (`JSON_TYPED_READ`) into the values the exact path
+    parses from their text, and validation starts from those, as for Parquet. A rejected row's
+    raw record comes from the text read, so it is the same as the exact path's. Should DuckDB
+    fail to read the file so (an impossible date, an integer string with leading zeros), it is
+    read the text way, and so on down."""
+    text = read_as_text(read)
+    source = read.ctx.source
+    types = {c.name: JSON_TYPED_READ[c.kind] for c in source.columns}
+    return replace(
+        text,
+        key=(*read.key, "typed"),
+        scan=lambda paths: json_scan(paths, source, with_line=False, types=types) + " f",
+        raw_scan=text.scan,
+        cold=lambda _ctx, _error: read_hot([text])[0][1],
     )
 
 
@@ -377,7 +520,8 @@ def screen_json_lines(reads: Sequence[HotRead]) -> tuple[list[HotRead], list[Hot
     """(files the hot path can read, files that need Python): a file naming a contract key
     another way (`Order_ID`, `" order_id"`, `"\\u004frder_id"`) would lose that value to
     DuckDB's exact keys, and a file that cannot be read as lines needs the cold path anyway. A
-    file without an unproven line is read with its text columns as text (`read_as_text`)."""
+    file without an unproven line is read with its text columns as text (`read_as_text`), and
+    without an untyped line either, with its columns typed (`read_typed`)."""
     source = reads[0].ctx.source
     try:
         found = screen_lines(reads[0].ctx.conn, source, [read.ctx.path for read in reads])
@@ -394,11 +538,15 @@ def screen_json_lines(reads: Sequence[HotRead]) -> tuple[list[HotRead], list[Hot
     contract = set(source.column_names)
     hot, cold = [], []
     for read in reads:
-        keys, unproven = found.get(str(read.ctx.path), (set(), True))
-        if any(key.strip().lower() in contract for key in keys):
+        screened = found.get(str(read.ctx.path), Screened(set(), True, True))
+        if any(key.strip().lower() in contract for key in screened.keys):
             cold.append(read)
+        elif screened.unproven:
+            hot.append(read)
+        elif screened.untyped:
+            hot.append(read_as_text(read))
         else:
-            hot.append(read if unproven else read_as_text(read))
+            hot.append(read_typed(read))
     return hot, cold
 
 
@@ -415,7 +563,7 @@ def stage_json_lines_cold(ctx: FileContext) -> Staged:
         except (EOFError, zlib.error, OSError) as error:
             return reject_unreadable_file(ctx, error)
         relation = relation_sql(
-            json_scan([clean], source, with_line=True) + " f",
+            lambda paths: json_scan(paths, source, with_line=True) + " f",
             [ctx.scanned_as(clean)],
             JSON_LINE_COLUMN,
         )

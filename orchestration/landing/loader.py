@@ -130,8 +130,11 @@ def _load_chunk(
     source: Source,
     files_by_date: dict[date, list[Path]],
 ) -> list[LoadResult]:
+    # Every row read, with its verdict (`files.finish_files`); the accepted ones go to raw.
     conn.execute(
-        f"CREATE OR REPLACE TEMP TABLE _accepted AS SELECT * FROM {raw_table(source)} WHERE false"
+        f"CREATE OR REPLACE TEMP TABLE _staged AS SELECT *, NULL::VARCHAR AS _reject_code, "
+        f"NULL::VARCHAR AS _reject_reason, NULL::BIGINT AS _read FROM {raw_table(source)} "
+        "WHERE false"
     )
     conn.execute(
         f"CREATE OR REPLACE TEMP TABLE _rejected AS SELECT * FROM {RAW_SCHEMA}.rejected_rows "
@@ -179,10 +182,13 @@ def _load_chunk(
 def _replace_partitions(
     conn: duckdb.DuckDBPyConnection, source: Source, found: dict[date, _Partition]
 ) -> list[LoadResult]:
-    """Swap the staged rows (temp tables `_accepted`, `_rejected`) in for the partitions and
-    audit each load, in one transaction: a crash keeps the previous good state."""
+    """Swap the staged rows (temp tables `_staged`, accepted where they have no reject code,
+    and `_rejected`) in for the partitions and audit each load, in one transaction: a crash
+    keeps the previous good state."""
     accepted = dict(
-        conn.execute("SELECT _partition_dt, count(*) FROM _accepted GROUP BY 1").fetchall()
+        conn.execute(
+            "SELECT _partition_dt, count(*) FROM _staged WHERE _reject_code IS NULL GROUP BY 1"
+        ).fetchall()
     )
     reasons: dict[date, dict[str, int]] = {}
     for dt, code, rows in conn.execute(
@@ -217,7 +223,10 @@ def _replace_partitions(
     try:
         if loaded_before:
             _delete_partitions(conn, source, dates)
-        conn.execute(f"INSERT INTO {raw_table(source)} SELECT * FROM _accepted")
+        conn.execute(
+            f"INSERT INTO {raw_table(source)} SELECT * EXCLUDE (_reject_code, _reject_reason, "
+            "_read) FROM _staged WHERE _reject_code IS NULL"
+        )
         conn.execute(f"INSERT INTO {RAW_SCHEMA}.rejected_rows SELECT * FROM _rejected")
         columns = list(zip(*(_audit_row(result) for result in results), strict=True))
         conn.execute(
@@ -232,7 +241,7 @@ def _replace_partitions(
     except BaseException:
         conn.execute("ROLLBACK")
         raise
-    conn.execute("DROP TABLE _accepted")
+    conn.execute("DROP TABLE _staged")
     conn.execute("DROP TABLE _rejected")
     return results
 
@@ -263,7 +272,7 @@ def _delete_partitions(conn: duckdb.DuckDBPyConnection, source: Source, dates: l
 
 
 def _stage_file(ctx: FileContext) -> Staged | HotRead:
-    """Read one file into the temp tables `_accepted`/`_rejected`, or say how the hot path reads
+    """Read one file into the temp tables `_staged`/`_rejected`, or say how the hot path reads
     it together with others (`HotRead`)."""
     path = ctx.path
     if path.is_symlink():

@@ -79,7 +79,8 @@ UNPROVEN = {
 def load_both(
     landing: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> tuple[dict[str, list[tuple]], dict[str, list[tuple]], int]:
-    """(warehouse loaded as ingestion does, loaded with the exact read only, text reads made)."""
+    """(warehouse loaded with the text read but no typed read, loaded with the exact read only,
+    text reads made). `test_landing_json_typed_read.py` compares the typed read."""
     made: list[object] = []
     text_read = formats.read_as_text
 
@@ -89,11 +90,13 @@ def load_both(
 
     with monkeypatch.context() as patch:
         patch.setattr(formats, "read_as_text", counted)
+        patch.setattr(formats, "read_typed", counted)
         with duckdb.connect(str(tmp_path / "text.duckdb")) as conn:
             load(conn, landing, "orders")
             as_text = warehouse_state(conn)
     with monkeypatch.context() as patch:
         patch.setattr(formats, "read_as_text", lambda read: read)
+        patch.setattr(formats, "read_typed", lambda read: read)
         with duckdb.connect(str(tmp_path / "exact.duckdb")) as conn:
             load(conn, landing, "orders")
             exact = warehouse_state(conn)
@@ -131,10 +134,11 @@ def test_a_line_the_screen_cannot_vouch_for_is_read_the_exact_way(
     (folder / "b.jsonl").write_text("\n".join(PROVEN[:4]) + "\n", encoding="utf-8")
     with duckdb.connect() as conn:
         found = formats.screen_lines(conn, SOURCES["orders"], [folder / "b.jsonl"])
-        assert found[str(folder / "b.jsonl")] == (set(), False)
+        assert found[str(folder / "b.jsonl")].keys == set()
+        assert found[str(folder / "b.jsonl")].unproven is False
         try:
             found = formats.screen_lines(conn, SOURCES["orders"], [folder / "a.jsonl"])
-            assert found[str(folder / "a.jsonl")][1] is True
+            assert found[str(folder / "a.jsonl")].unproven is True
         except duckdb.Error:
             assert case == "carriage_return"  # not lines at all: the cold path reads it
     as_text, exact, made = load_both(landing, tmp_path, monkeypatch)
@@ -165,4 +169,4 @@ def test_the_screen_still_finds_keys_in_another_case(tmp_path: Path) -> None:
     (folder / "a.jsonl").write_text(line(order_id="u")[:-1] + ', "Paid_Amount": "1"}\n')
     with duckdb.connect() as conn:
         found = formats.screen_lines(conn, SOURCES["orders"], [folder / "a.jsonl"])
-    assert found == {str(folder / "a.jsonl"): ({"Paid_Amount"}, False)}
+    assert found == {str(folder / "a.jsonl"): formats.Screened({"Paid_Amount"}, False, False)}

@@ -25,7 +25,7 @@ from helpers import (
     warehouse_state,
 )
 
-from orchestration.landing import loader
+from orchestration.landing import loader, validation
 from orchestration.landing.loader import load_partition, load_partitions
 
 FIRST = date(2021, 6, 14)
@@ -167,6 +167,18 @@ def test_range_in_small_chunks_equals_dates_one_by_one(
         load_partitions(conn, landing, "orders", DATES, lambda done: seen.append(len(done)))
         assert warehouse_state(conn) == expected
     assert seen == [1, 2, 3, 4]
+
+
+def test_one_scan_numbered_across_files_equals_a_scan_per_file(
+    landing: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files read together are numbered a scan per file, or, when they are many, by one scan
+    less each file's first number (`validation.relation_sql`): the same rows either way."""
+    expected = one_by_one(landing, tmp_path / "dates.duckdb")
+    monkeypatch.setattr(validation, "SCANS_PER_FILE_UP_TO", 1)
+    with duckdb.connect(str(tmp_path / "range.duckdb")) as conn:
+        load_partitions(conn, landing, "orders", DATES)
+        assert warehouse_state(conn) == expected
 
 
 def test_personal_data_of_rejects_stays_masked_in_a_range(landing: Path, tmp_path: Path) -> None:
