@@ -12,6 +12,7 @@ import tempfile
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -416,6 +417,20 @@ def untyped_line(source: Source) -> str:
     return "|".join(parts) or "$^"
 
 
+def imprecise_money_line(source: Source) -> str:
+    """A pattern for the lines with an amount written as a JSON number with a fraction or an
+    exponent and 16 digits or more: DuckDB's JSON reader (every hot read) holds a number as a
+    double, which keeps 15, so `9.999999999999999999` would load as 10.00 where its spelling
+    has more than two decimal places. Only the cold path, which keeps the spelling, can give it
+    its reject. (A long whole number is above every amount's bound, whatever the double.)"""
+    keys = _plain_keys(source, frozenset({"money"}))
+    if not keys:
+        return "$^"
+    split = [rf"[0-9]{{{whole}}}\.[0-9]{{{16 - whole}}}" for whole in range(16)]
+    long_number = "|".join([r"[0-9]{16,}[.eE]", *split])
+    return f'"({"|".join(keys)})"' + rf"\s*:\s*-?({long_number})"
+
+
 @dataclass(frozen=True)
 class Screened:
     """What the screen found in one JSON Lines file."""
@@ -423,6 +438,7 @@ class Screened:
     keys: set[str]  # keys to normalise (KEY_TO_NORMALISE), escapes decoded
     unproven: bool  # a line `unproven_line` matches: the exact read
     untyped: bool  # a line `untyped_line` matches: no typed read
+    imprecise: bool  # a line `imprecise_money_line` matches: the cold path
 
 
 def screen_lines(
@@ -438,14 +454,16 @@ def screen_lines(
         f"filename = '{FILE_COLUMN}')"
     )
     unproven, untyped = unproven_line(source), untyped_line(source)
-    anything = "|".join((KEY_TO_NORMALISE_END, unproven, untyped))
+    imprecise = imprecise_money_line(source)
+    anything = "|".join((KEY_TO_NORMALISE_END, unproven, untyped, imprecise))
     either = f"regexp_matches(l, {quote_literal(anything)})"
     found = conn.execute(
         f"SELECT {FILE_COLUMN}, "
         f"list_distinct(flatten(list(CASE WHEN {either} "
         f"THEN regexp_extract_all(l, {quote_literal(KEY_TO_NORMALISE)}, 1) END))), "
         f"bool_or(CASE WHEN {either} THEN regexp_matches(l, {quote_literal(unproven)}) END), "
-        f"bool_or(CASE WHEN {either} THEN regexp_matches(l, {quote_literal(untyped)}) END) "
+        f"bool_or(CASE WHEN {either} THEN regexp_matches(l, {quote_literal(untyped)}) END), "
+        f"bool_or(CASE WHEN {either} THEN regexp_matches(l, {quote_literal(imprecise)}) END) "
         f"FROM {lines} GROUP BY 1"
     ).fetchall()
     return {
@@ -453,8 +471,9 @@ def screen_lines(
             {_decoded_key(key) for key in keys or []} - {None},
             bool(any_unproven),
             bool(any_untyped),
+            bool(any_imprecise),
         )
-        for path, keys, any_unproven, any_untyped in found
+        for path, keys, any_unproven, any_untyped, any_imprecise in found
     }
 
 
@@ -538,8 +557,8 @@ def screen_json_lines(reads: Sequence[HotRead]) -> tuple[list[HotRead], list[Hot
     contract = set(source.column_names)
     hot, cold = [], []
     for read in reads:
-        screened = found.get(str(read.ctx.path), Screened(set(), True, True))
-        if any(key.strip().lower() in contract for key in screened.keys):
+        screened = found.get(str(read.ctx.path), Screened(set(), True, True, True))
+        if screened.imprecise or any(key.strip().lower() in contract for key in screened.keys):
             cold.append(read)
         elif screened.unproven:
             hot.append(read)
@@ -577,11 +596,14 @@ def stage_json_lines_cold(ctx: FileContext) -> Staged:
 
 
 def _plain(value: object) -> object:
-    """A value parsed with object_pairs_hook=_Pairs, nested objects back as dicts."""
+    """A value parsed with object_pairs_hook=_Pairs and parse_float=Decimal, nested objects
+    back as dicts and numbers with a fraction or exponent back as the floats json reads."""
     if isinstance(value, _Pairs):
         return {key: _plain(item) for key, item in value}
     if isinstance(value, list):
         return [_plain(item) for item in value]
+    if isinstance(value, Decimal):
+        return float(value)
     return value
 
 
@@ -601,6 +623,7 @@ def _split_json_lines(
     line number. Returns the rejects and whether the stream ended early."""
     contract = {c.lower(): c for c in ctx.source.column_names}
     personal = {c.lower() for c in ctx.source.personal_columns}
+    money = {c.name for c in ctx.source.columns if c.kind == "money"}
     bad: list[tuple[int | None, str, str, str | None]] = []
     truncated = False
     number = 0
@@ -619,7 +642,9 @@ def _split_json_lines(
                 continue
             text = line.rstrip("\r\n")
             try:
-                pairs = json.loads(text, object_pairs_hook=_Pairs, strict=False)
+                pairs = json.loads(
+                    text, object_pairs_hook=_Pairs, strict=False, parse_float=Decimal
+                )
             except ValueError as error:
                 code = "nul_byte" if "\x00" in text else "json_invalid"
                 bad.append((number, code, f"not valid JSON: {error}", ctx.unparsed(text)))
@@ -637,7 +662,11 @@ def _split_json_lines(
                 raw = json.dumps(masked, ensure_ascii=False)[:MAX_RAW_CHARS]
                 bad.append((number, "duplicate_key", reason, raw))
                 continue
-            record = {contract.get(key.strip().lower(), key): _plain(value) for key, value in pairs}
+            record = {}
+            for key, value in pairs:
+                column = contract.get(key.strip().lower(), key)
+                spelled = column in money and isinstance(value, Decimal)
+                record[column] = str(value) if spelled else _plain(value)
             record[JSON_LINE_COLUMN] = number
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
     return bad, truncated

@@ -163,6 +163,45 @@ def test_more_than_two_decimals_is_a_reject_in_csv_and_json(conn, tmp_path, valu
     }
 
 
+# Amounts written as JSON numbers with more digits than a double keeps (15): read as a double
+# they would round to two places. Each is loaded alone, and beside a key that sends the file to
+# the cold path anyway.
+LONG_JSON_AMOUNTS = {
+    "10.0000000000000000001": None,  # more than two places: a reject
+    "9.999999999999999999999": None,
+    "1.00000000000000000001e1": None,
+    "100000000000000000001e-19": None,  # 10.0000000000000000001
+    "-0.0000000000000000001": None,
+    "10.00000000000000000000": "10.00",  # two places once its zeros are dropped
+    "99.9900000000000000": "99.99",  # 18 digits, two places
+}
+
+
+@pytest.mark.parametrize("cold", [False, True], ids=["alone", "beside_a_cold_key"])
+@pytest.mark.parametrize("spelling", sorted(LONG_JSON_AMOUNTS))
+def test_a_long_json_number_amount_is_judged_by_its_spelling(
+    conn, tmp_path, spelling: str, cold: bool
+) -> None:
+    """Never rounded: `9.999999999999999999999` was loaded as 10.00 by every JSON path."""
+    folder = partition_dir(tmp_path, "orders")
+    line = json.dumps({**PERSONAL_ORDER, "paid_amount": 123456}).replace("123456", spelling)
+    other = {**PERSONAL_ORDER, "order_id": "other"}
+    others = [json.dumps({"Order_ID ": "x"}), json.dumps(other)] if cold else [json.dumps(other)]
+    (folder / "a.jsonl").write_text("\n".join([line, *others]) + "\n", encoding="utf-8")
+    expected = LONG_JSON_AMOUNTS[spelling]
+    rejects = {"paid_amount_invalid": 1} if expected is None else {}
+    if cold:
+        rejects["buyer_id_missing"] = 1
+    read = 3 if cold else 2
+    loaded = 1 if expected is None else 2
+    assert load_counts(conn, tmp_path, "orders") == (read, loaded, read - loaded)
+    assert accounting(conn, "orders") == {"a.jsonl": (loaded, read - loaded, rejects)}
+    paid = conn.execute(
+        "select paid_amount from raw.orders where order_id = ?", [PERSONAL_ORDER["order_id"]]
+    ).fetchall()
+    assert [str(v) for (v,) in paid] == ([] if expected is None else [expected])
+
+
 def test_two_decimals_in_any_spelling_are_accepted(conn, tmp_path) -> None:
     values = ["10.5", "10.50", "10.5000", "1.5e1", " 7 ", "+3.10"]
     rows = [{**PERSONAL_ORDER, "order_id": f"o{i}", "paid_amount": v} for i, v in enumerate(values)]

@@ -169,4 +169,4 @@ def test_the_screen_still_finds_keys_in_another_case(tmp_path: Path) -> None:
     (folder / "a.jsonl").write_text(line(order_id="u")[:-1] + ', "Paid_Amount": "1"}\n')
     with duckdb.connect() as conn:
         found = formats.screen_lines(conn, SOURCES["orders"], [folder / "a.jsonl"])
-    assert found == {str(folder / "a.jsonl"): formats.Screened({"Paid_Amount"}, False, False)}
+    assert found == {str(folder / "a.jsonl"): formats.Screened({"Paid_Amount"}, False, False, False)}

@@ -211,8 +211,8 @@ def test_a_value_outside_the_typed_shapes_keeps_the_file_off_the_typed_read(
     (folder / "b.jsonl").write_text("\n".join(TYPED[:4]) + "\n")
     with duckdb.connect() as conn:
         found = formats.screen_lines(conn, ORDERS, [folder / "a.jsonl", folder / "b.jsonl"])
-    assert found[str(folder / "a.jsonl")] == formats.Screened(set(), False, True)
-    assert found[str(folder / "b.jsonl")] == formats.Screened(set(), False, False)
+    assert found[str(folder / "a.jsonl")] == formats.Screened(set(), False, True, False)
+    assert found[str(folder / "b.jsonl")] == formats.Screened(set(), False, False, False)
     typed, exact, made = load_both(landing, tmp_path, monkeypatch)
     assert made == 1  # b.jsonl only
     assert typed == exact
