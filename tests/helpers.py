@@ -475,6 +475,23 @@ def truncated_gzip(text: str, keep: float = 0.5) -> tuple[bytes, int]:
     return cut, recovered.count(b"\n")
 
 
+def orders_loaded_with(landing: Path, database: Path, monkeypatch, **reads) -> dict[str, list]:
+    """`warehouse_state` after loading `landing`'s orders into `database` with the JSON Lines
+    reads of `orchestration.landing.formats` named in `reads` replaced (`read_typed=...`);
+    `**EXACT_READS_ONLY` reads every file the exact way, which a faster read must equal."""
+    from orchestration.landing import formats
+
+    with monkeypatch.context() as patch:
+        for name, read in reads.items():
+            patch.setattr(formats, name, read)
+        with duckdb.connect(str(database)) as conn:
+            load(conn, landing, "orders")
+            return warehouse_state(conn)
+
+
+EXACT_READS_ONLY = {"read_as_text": lambda read: read, "read_typed": lambda read: read}
+
+
 def warehouse_state(conn: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
     """What ingestion wrote, in a comparable form: raw orders, the quarantine and the audit
     (without load times)."""

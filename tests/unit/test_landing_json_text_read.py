@@ -13,11 +13,11 @@ from pathlib import Path
 import duckdb
 import pytest
 from helpers import (
+    EXACT_READS_ONLY,
     PERSONAL_ORDER,
     jsonl_order,
-    load,
+    orders_loaded_with,
     partition_dir,
-    warehouse_state,
 )
 
 from orchestration.landing import formats
@@ -88,18 +88,10 @@ def load_both(
         made.append(read)
         return text_read(read)
 
-    with monkeypatch.context() as patch:
-        patch.setattr(formats, "read_as_text", counted)
-        patch.setattr(formats, "read_typed", counted)
-        with duckdb.connect(str(tmp_path / "text.duckdb")) as conn:
-            load(conn, landing, "orders")
-            as_text = warehouse_state(conn)
-    with monkeypatch.context() as patch:
-        patch.setattr(formats, "read_as_text", lambda read: read)
-        patch.setattr(formats, "read_typed", lambda read: read)
-        with duckdb.connect(str(tmp_path / "exact.duckdb")) as conn:
-            load(conn, landing, "orders")
-            exact = warehouse_state(conn)
+    as_text = orders_loaded_with(
+        landing, tmp_path / "text.duckdb", monkeypatch, read_as_text=counted, read_typed=counted
+    )
+    exact = orders_loaded_with(landing, tmp_path / "exact.duckdb", monkeypatch, **EXACT_READS_ONLY)
     return as_text, exact, len(made)
 
 
@@ -169,4 +161,5 @@ def test_the_screen_still_finds_keys_in_another_case(tmp_path: Path) -> None:
     (folder / "a.jsonl").write_text(line(order_id="u")[:-1] + ', "Paid_Amount": "1"}\n')
     with duckdb.connect() as conn:
         found = formats.screen_lines(conn, SOURCES["orders"], [folder / "a.jsonl"])
-    assert found == {str(folder / "a.jsonl"): formats.Screened({"Paid_Amount"}, False, False, False)}
+    screened = formats.Screened({"Paid_Amount"}, False, False, False)
+    assert found == {str(folder / "a.jsonl"): screened}

@@ -19,12 +19,12 @@ import duckdb
 import pytest
 from helpers import (
     ADDRESS,
+    EXACT_READS_ONLY,
     PERSONAL_ORDER,
     PHONE,
     jsonl_order,
-    load,
+    orders_loaded_with,
     partition_dir,
-    warehouse_state,
 )
 
 from orchestration.landing import formats
@@ -161,17 +161,8 @@ def load_both(
 
         return replace(typed, cold=refused)
 
-    with monkeypatch.context() as patch:
-        patch.setattr(formats, "read_typed", counted)
-        with duckdb.connect(str(tmp_path / "typed.duckdb")) as conn:
-            load(conn, landing, "orders")
-            typed = warehouse_state(conn)
-    with monkeypatch.context() as patch:
-        patch.setattr(formats, "read_as_text", lambda read: read)
-        patch.setattr(formats, "read_typed", lambda read: read)
-        with duckdb.connect(str(tmp_path / "exact.duckdb")) as conn:
-            load(conn, landing, "orders")
-            exact = warehouse_state(conn)
+    typed = orders_loaded_with(landing, tmp_path / "typed.duckdb", monkeypatch, read_typed=counted)
+    exact = orders_loaded_with(landing, tmp_path / "exact.duckdb", monkeypatch, **EXACT_READS_ONLY)
     return typed, exact, len(made)
 
 
