@@ -29,7 +29,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
-from scale import ensure_landing, lcw, measured, size_arguments
+from scale import ensure_landing, lcw, measured, size_parser, sized
 
 from orchestration.settings import Settings
 from orchestration.simulation.calibrated import MANIFEST_NAME
@@ -159,7 +159,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
 
 def main() -> None:
     folders = ("partitions-smoke", "partitions_{orders}_days_{days}")
-    run(size_arguments(__doc__, 70_000, 546, (1_000, 5), folders))
+    run(sized(size_parser(__doc__, 70_000, 546).parse_args(), (1_000, 5), folders))
 
 
 if __name__ == "__main__":

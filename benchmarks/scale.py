@@ -2,10 +2,12 @@
 
     uv run python benchmarks/scale.py --orders 1000000             # 1 M orders over 366 days
     uv run python benchmarks/scale.py --orders 10000000
+    LCW_DUCKDB_MAX_SPILL=12GB uv run python benchmarks/scale.py --orders 100000000 --no-lower-bound
     uv run python benchmarks/scale.py --smoke                      # seconds: the test suite's run
 
 For one calibrated landing zone (`lcw simulate`, kept in --scratch and reused when it matches),
-it measures, each step in its own process (wall time, peak resident memory of that process tree):
+it measures, each step in its own process (wall time, peak resident memory of that process tree;
+for the pipeline's runs also the peak size of DuckDB's spill folder):
 
 1. generation of the landing zone;
 2. the lower bound: benchmarks/lower_bound.py, the same marts in one plain DuckDB script;
@@ -28,6 +30,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -48,22 +51,64 @@ class Step:
     name: str
     seconds: float
     peak_rss_mb: float
+    peak_spill_mb: float | None = None  # None: not watched
 
 
-def measured(name: str, command: list[str], log: Path) -> Step:
-    """Run a command to completion; its wall time and the peak RSS of its process tree."""
+class FolderPeak:
+    """The largest size a folder reached while a step ran, sampled every second in a thread
+    (DuckDB's spill files come and go within a statement; none of them outlives the run)."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder, self.peak_bytes = folder, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.wait(1.0):
+            self.peak_bytes = max(self.peak_bytes, folder_bytes(self.folder))
+
+    def __enter__(self) -> FolderPeak:
+        if self.folder is not None:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+
+def folder_bytes(folder: Path) -> int:
+    total = 0
+    for path in folder.rglob("*") if folder.is_dir() else ():
+        try:
+            total += path.stat().st_size
+        except FileNotFoundError:  # a spill file removed between listing and stat
+            pass
+    return total
+
+
+def measured(name: str, command: list[str], log: Path, spill: Path | None = None) -> Step:
+    """Run a command to completion; its wall time, the peak RSS of its process tree and, with
+    `spill`, the peak size of DuckDB's spill folder."""
     began = time.perf_counter()
-    with open(log, "a", encoding="utf-8") as out:
+    with open(log, "a", encoding="utf-8") as out, FolderPeak(spill) as spilled:
         out.write(f"\n$ {' '.join(command)}\n")
         out.flush()
         process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=out, stderr=subprocess.STDOUT)
         _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - began
     process.returncode = os.waitstatus_to_exitcode(status)
+    # ru_maxrss is in KiB on Linux
+    peak_spill_mb = spilled.peak_bytes / 2**20 if spill else None
+    step = Step(name, seconds, usage.ru_maxrss / 1024, peak_spill_mb)
+    print(
+        f"{name:<44}{step.seconds:>10.1f} s{step.peak_rss_mb:>10.0f} MB peak RSS"
+        + (f"{step.peak_spill_mb:>10.0f} MB peak spill" if spill else ""),
+        flush=True,
+    )
     if process.returncode != 0:
         raise SystemExit(f"{name} failed (exit {process.returncode}); see {log}")
-    step = Step(name, seconds, usage.ru_maxrss / 1024)  # ru_maxrss is in KiB on Linux
-    print(f"{name:<44}{step.seconds:>10.1f} s{step.peak_rss_mb:>10.0f} MB peak RSS", flush=True)
     return step
 
 
@@ -123,37 +168,42 @@ def run(args: argparse.Namespace) -> dict[str, object]:
 
     lower_db = scratch / "lower_bound.duckdb"
     lower_db.unlink(missing_ok=True)
-    steps["lower_bound"] = measured(
-        "lower bound (plain DuckDB SQL)",
-        [
-            str(BIN_DIR / "python"),
-            "benchmarks/lower_bound.py",
-            "--landing",
-            str(landing),
-            "--database",
-            str(lower_db),
-        ],  # fmt: skip
-        log,
-    )
+    if args.lower_bound:
+        steps["lower_bound"] = measured(
+            "lower bound (plain DuckDB SQL)",
+            [
+                str(BIN_DIR / "python"),
+                "benchmarks/lower_bound.py",
+                "--landing",
+                str(landing),
+                "--database",
+                str(lower_db),
+            ],  # fmt: skip
+            log,
+        )
     # The full build takes every export date but the last; the daily run then adds the last
     # one, as the nightly schedule would. Two history sizes come from two --orders runs.
     warehouse = scratch / "warehouse" / "warehouse.duckdb"
     shutil.rmtree(warehouse.parent, ignore_errors=True)
     window = ["--landing", str(landing), "--warehouse", str(warehouse)]
+    spill = Settings(warehouse_path=warehouse).spill_directory
     steps["full"] = measured(
         f"full build (lcw run, {args.days - 1} export dates)",
         lcw("run", *window, "--to", (last - timedelta(days=1)).isoformat()),
         log,
+        spill,
     )
     steps["daily"] = measured(
         f"daily run on top ({last})",
         lcw("run", *window, "--from", last.isoformat(), "--to", last.isoformat()),
         log,
+        spill,
     )
     steps["rerun"] = measured(
         "the same daily run again (nothing changed)",
         lcw("run", *window, "--from", last.isoformat(), "--to", last.isoformat()),
         log,
+        spill,
     )
     day_rows = rows_in(landing / "orders" / f"dt={last.isoformat()}")
     history_rows = rows_in(landing / "orders")
@@ -170,12 +220,16 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         "steps": {k: vars(v) for k, v in steps.items()},
         "order_versions": history_rows,
         "order_versions_last_day": day_rows,
-        "full_over_lower_bound": steps["full"].seconds / steps["lower_bound"].seconds,
+        "warehouse_mb": folder_bytes(warehouse.parent) / 2**20,
+        "full_over_lower_bound": (
+            steps["full"].seconds / steps["lower_bound"].seconds if args.lower_bound else None
+        ),
         "daily_over_full": steps["daily"].seconds / steps["full"].seconds,
         "planted_truth_checks": len(checks),
         "planted_truth_failed": failed,
     }
-    print(f"full build / lower bound: {figures['full_over_lower_bound']:.1f}x")
+    if args.lower_bound:
+        print(f"full build / lower bound: {figures['full_over_lower_bound']:.1f}x")
     print(f"daily run / full build: {figures['daily_over_full']:.3f} (the day holds "
           f"{day_rows / history_rows:.4f} of the order versions)")  # fmt: skip
     print(f"planted truth: {len(checks) - len(failed)} of {len(checks)} checks recovered")
@@ -188,25 +242,30 @@ def run(args: argparse.Namespace) -> dict[str, object]:
 
 def markdown(figures: dict, args: argparse.Namespace) -> str:
     steps = figures["steps"]
-    rows = [
-        ("lower bound: the dbt models as one DuckDB script", steps["lower_bound"]),
-        ("full build: `lcw run`, all export dates but the last", steps["full"]),
-        ("daily run on top: `lcw run --from D --to D`, the last date", steps["daily"]),
-        ("the same daily run again, nothing changed", steps["rerun"]),
-    ]
-    if "simulate" in steps:
-        rows.insert(0, ("generate the landing zone: `lcw simulate`", steps["simulate"]))
+    labels = {
+        "simulate": "generate the landing zone: `lcw simulate`",
+        "lower_bound": "lower bound: the dbt models as one DuckDB script",
+        "full": "full build: `lcw run`, all export dates but the last",
+        "daily": "daily run on top: `lcw run --from D --to D`, the last date",
+        "rerun": "the same daily run again, nothing changed",
+    }
+    rows = [(label, steps[key]) for key, label in labels.items() if key in steps]
+    ratio = figures["full_over_lower_bound"]
     lines = [
         f"`uv run python benchmarks/scale.py --orders {args.orders} --days {args.days}`: "
         f"{figures['orders']:,} counted orders ({figures['orders_including_cancelled']:,} with "
         f"cancelled ones), {args.days} export dates, {figures['landing_mb']:,.0f} MB of landing "
         "files.",
         "",
-        "| step | wall time (s) | peak RSS (MB) |",
-        "|---|---|---|",
-        *(f"| {name} | {s['seconds']:.1f} | {s['peak_rss_mb']:.0f} |" for name, s in rows),
+        "| step | wall time (s) | peak RSS (MB) | peak spill (MB) |",
+        "|---|---|---|---|",
+        *(
+            f"| {name} | {s['seconds']:.1f} | {s['peak_rss_mb']:.0f} | {spill_mb(s)} |"
+            for name, s in rows
+        ),
         "",
-        f"- full build / lower bound: **{figures['full_over_lower_bound']:.1f}×**",
+        f"- warehouse folder at the end: {figures['warehouse_mb']:,.0f} MB",
+        f"- full build / lower bound: **{ratio:.1f}×**" if ratio else "- lower bound not run",
         f"- daily run / full build: **{figures['daily_over_full']:.3f}**; the day holds "
         f"{figures['order_versions_last_day']:,} of {figures['order_versions']:,} order versions "
         f"({figures['order_versions_last_day'] / figures['order_versions']:.4f})",
@@ -216,18 +275,26 @@ def markdown(figures: dict, args: argparse.Namespace) -> str:
     return "\n".join(lines)
 
 
-def size_arguments(
-    description: str, orders: int, days: int, smoke: tuple[int, int], folders: tuple[str, str]
-) -> argparse.Namespace:
+def spill_mb(step: dict) -> str:
+    return "–" if step["peak_spill_mb"] is None else f"{step['peak_spill_mb']:.0f}"
+
+
+def size_parser(description: str, orders: int, days: int) -> argparse.ArgumentParser:
     """The arguments of a benchmark over one calibrated landing zone: its size, first date and
-    scratch folder (`folders`: the tiny run's, and the others' formatted with their size)."""
+    scratch folder; `sized` turns them into the folder of that size."""
     parser = argparse.ArgumentParser(description=description.split("\n")[0])
     parser.add_argument("--orders", type=int, default=orders)
     parser.add_argument("--days", type=int, default=days)
     parser.add_argument("--start", type=date.fromisoformat, default=date(2020, 1, 1))
     parser.add_argument("--scratch", type=Path, default=REPO_ROOT / "data" / "benchmarks")
     parser.add_argument("--smoke", action="store_true", help="a tiny run, for the test suite")
-    args = parser.parse_args()
+    return parser
+
+
+def sized(
+    args: argparse.Namespace, smoke: tuple[int, int], folders: tuple[str, str]
+) -> argparse.Namespace:
+    """`folders`: the tiny run's scratch folder, and the others' formatted with their size."""
     if args.smoke:
         args.orders, args.days = smoke
         args.scratch = args.scratch / folders[0]
@@ -237,8 +304,15 @@ def size_arguments(
 
 
 def main() -> None:
+    parser = size_parser(__doc__, 1_000_000, 366)
+    parser.add_argument(
+        "--no-lower-bound",
+        dest="lower_bound",
+        action="store_false",
+        help="skip the plain-SQL lower bound (at 100 M orders its database needs about 30 GB)",
+    )
     folders = ("smoke", "orders_{orders}_days_{days}")
-    run(size_arguments(__doc__, 1_000_000, 366, (2_000, 4), folders))
+    run(sized(parser.parse_args(), (2_000, 4), folders))
 
 
 if __name__ == "__main__":
