@@ -6,6 +6,11 @@
   `orders`: a relation with fct_orders' columns. int_orders_by_scope is this over fct_orders;
   an incremental run also takes it over fct_orders' rows of the touched buyers as they were
   before the run (fct_orders__before), so no copy of the scope rows is ever stored.
+
+  It returns three selects joined by a bare `union all`. Beside another set operator
+  (`except`, `union`) wrap it in parentheses or a CTE: set operators bind left to right, so
+  `a except {{ orders_by_scope(b) }}` removes `a`'s rows from the platform scope only and then
+  adds the shop and streamer rows.
 -#}
 {% macro orders_by_scope(orders) -%}
     {%- set scopes = [
