@@ -193,15 +193,19 @@
 
 
 {#-
-  Pre-hook of int_follow_intervals: the followers with a follow event exported in the window, or
-  a stored pair whose events' export dates span the window (a re-export may have dropped one of
+  Pre-hook of int_follow_intervals: the followers named by any version of a follow event exported
+  in the window (a later export that moves an event to another follower changes both), or with a
+  stored pair whose events' export dates span the window (a re-export may have dropped one of
   them). Kept after the run for int_touched_buyers; empty on a full build.
 -#}
 {% macro record_touched_followers() -%}
     {{ replace_table_as(touched_keys()) }}
     {% if is_incremental() -%}
     select follower_id from {{ ref('stg_platform__follows') }}
-    where {{ in_export_window('exported_on') }}
+    where event_id in (
+        select event_id from {{ ref('stg_platform__follows') }}
+        where {{ in_export_window('exported_on') }}
+    )
     union
     select follower_id from {{ this }}
     where {{ export_span_overlaps_window('first_exported_on', 'last_exported_on') }}

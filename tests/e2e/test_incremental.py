@@ -356,3 +356,40 @@ def test_a_uniqueness_test_of_a_daily_run_checks_the_keys_it_wrote(
         )
     assert invoke_dbt(parsed_project, warehouse, target, *test, window=(day, day)).success
     assert not invoke_dbt(parsed_project, warehouse, target, *test).success
+
+
+def test_a_later_export_that_moves_a_follow_to_another_follower(
+    reference: Path, parsed_project, tmp_path: Path
+) -> None:
+    """A follow exported on 2021-06-14 under the buyer of a streamer's order, a minute before its
+    payment, is exported again on 2021-06-20 under another follower: the latest export of an event
+    wins, so the buyer no longer follows and the order is public again, as in a full refresh. The
+    buyer has no other follow event, so only the event's earlier version names them."""
+    expected = tmp_path / "expected" / WAREHOUSE
+    expected.parent.mkdir()
+    shutil.copy(reference, expected)
+    follow_before_a_payment = (
+        "insert into raw.follows by name select 'moved_f1' as event_id, {follower} as follower_id, "
+        "streamer_id, 'follow' as event_type, paid_at - interval 1 minute as event_at, "
+        "date '{exported_on}' as _partition_dt, 'planted' as _source_file, 1 as _source_row "
+        "from raw.orders as o where streamer_id is not null and paid_at is not null "
+        "and not exists (select 1 from raw.follows as f where f.follower_id = o.buyer_id) "
+        "order by order_id limit 1"
+    )
+    first = follow_before_a_payment.format(follower="buyer_id", exported_on="2021-06-14")
+    moved = follow_before_a_payment.format(follower="'moved_b1'", exported_on="2021-06-20")
+    with duckdb.connect(str(expected)) as conn:
+        conn.execute(first)
+        conn.execute(moved)
+    dbt(parsed_project, expected, expected.parent / "target", "run", "--full-refresh")
+
+    warehouse, target = tmp_path / WAREHOUSE, tmp_path / "target"
+    shutil.copy(reference, warehouse)
+    with duckdb.connect(str(warehouse)) as conn:
+        conn.execute(first)
+    dbt(parsed_project, warehouse, target, "run", "--full-refresh")
+    assert snapshot(warehouse) != snapshot(expected)
+    day = date(2021, 6, 20)
+    replace_partitions(warehouse, expected, day, day)
+    dbt(parsed_project, warehouse, target, "run", window=(day, day))
+    assert_same_as(warehouse, expected)

@@ -12,8 +12,26 @@
     deleted_first=true,
 )) }}
 
-with events as (
+-- An event exported twice counts once: its latest export (by export date, file, row) wins. A
+-- run deduplicates only the events one of whose versions names a touched follower, then keeps
+-- those whose latest version still does; a correction that moved an event to another follower
+-- thus leaves the first one too.
+with versions as (
     select * from {{ ref('stg_platform__follows') }}
+    {%- if is_incremental() %}
+        where event_id in (
+                select event_id from {{ ref('stg_platform__follows') }}
+                where {{ of_touched_keys('follower_id') }}
+            )
+    {%- endif %}
+),
+
+latest_versions as (
+    {{ deduplicate('versions', unique_by=['event_id'], latest_by=lineage_columns()) }}
+),
+
+events as (
+    select * from latest_versions
     where {{ when_incremental(of_touched_keys('follower_id')) }}
 ),
 
