@@ -571,7 +571,7 @@ def screen_json_lines(reads: Sequence[HotRead]) -> tuple[list[HotRead], list[Hot
 
 def stage_json_lines_cold(ctx: FileContext) -> Staged:
     """The cold path for a JSON Lines file: Python reads the lines (see `_split_json_lines`);
-    the good ones go to DuckDB from a scratch copy that keeps their line numbers."""
+    the good ones go to DuckDB from a scratch copy that keeps their record numbers."""
     source = ctx.source
     with tempfile.TemporaryDirectory(prefix="lcw-ingest-") as scratch:
         clean = Path(scratch) / "clean.jsonl"
@@ -620,7 +620,9 @@ def _split_json_lines(
 ) -> tuple[list[tuple[int | None, str, str, str | None]], bool]:
     """The cold path for a JSON Lines file: set aside the lines that are not JSON objects or name
     a key twice, and write the others to `clean` with contract keys in contract case and their
-    line number. Returns the rejects and whether the stream ended early."""
+    record number (blank lines are not records, as on the hot path, so a file's row numbers do
+    not depend on the path that read it). Returns the rejects and whether the stream ended
+    early."""
     contract = {c.lower(): c for c in ctx.source.column_names}
     personal = {c.lower() for c in ctx.source.personal_columns}
     money = {c.name for c in ctx.source.columns if c.kind == "money"}
@@ -637,9 +639,9 @@ def _split_json_lines(
             except (EOFError, zlib.error, OSError) as error:
                 truncated = _broken_stream(bad, error, read_any=number > 0)
                 break
-            number += 1
             if not line.strip():
-                continue
+                continue  # a blank line is no record (DuckDB skips it on the hot path too)
+            number += 1
             text = line.rstrip("\r\n")
             try:
                 pairs = json.loads(

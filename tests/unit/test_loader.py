@@ -186,14 +186,42 @@ def test_broken_json_lines_are_rejected_one_by_one(conn, tmp_path) -> None:
     (partition_dir(tmp_path, "follows") / "a.jsonl").write_text("\r\n".join(lines) + "\r\n")
     result = load_partition(conn, tmp_path, "follows", DT)
     assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (4, 2, 2)
+    # Records are numbered, as on the hot path: the blank line is none.
     assert rejected(conn) == [
+        ("follows/dt=2021-06-15/a.jsonl", 2, "json_invalid"),
         ("follows/dt=2021-06-15/a.jsonl", 3, "json_invalid"),
-        ("follows/dt=2021-06-15/a.jsonl", 4, "json_invalid"),
     ]
     assert conn.execute("select list(_source_row order by 1) from raw.follows").fetchone()[0] == [
         1,
-        5,
+        4,
     ]
+
+
+def test_json_lines_row_numbers_do_not_depend_on_the_read(conn, tmp_path) -> None:
+    """Two files with the same records after blank lines: a.jsonl goes to DuckDB's reader, b.jsonl
+    (a key written `Event_ID`) to the cold path in Python. Both number records, not lines."""
+    folder = partition_dir(tmp_path, "follows")
+    for name, good, bad in [("a", "e1", "e2"), ("b", "e3", "e4")]:
+        lines = [
+            "",
+            follows_line(event_id=good),
+            "",
+            "  ",
+            follows_line(event_id=bad, event_type="like"),
+        ]
+        text = "\n".join(lines) + "\n"
+        if name == "b":
+            text = text.replace('"event_id"', '"Event_ID"')
+        (folder / f"{name}.jsonl").write_text(text)
+    result = load_partition(conn, tmp_path, "follows", DT)
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (4, 2, 2)
+    assert sorted(row[:2] for row in rejected(conn)) == [
+        ("follows/dt=2021-06-15/a.jsonl", 2),
+        ("follows/dt=2021-06-15/b.jsonl", 2),
+    ]
+    assert conn.execute(
+        "select list(_source_row order by _source_file) from raw.follows"
+    ).fetchone()[0] == [1, 1]
 
 
 def test_nested_value_where_a_scalar_is_expected(conn, tmp_path) -> None:
