@@ -273,6 +273,17 @@ def replay(
     return warehouse
 
 
+def a_day_restates(manifest, warehouse: Path, expected: Path, day: date) -> None:
+    """`warehouse`, built in full, differs from `expected`; once its export `day` is replaced by
+    `expected`'s and run alone, it equals `expected`."""
+    target = warehouse.parent / "target"
+    dbt(manifest, warehouse, target, "run", "--full-refresh")
+    assert snapshot(warehouse) != snapshot(expected)
+    replace_partitions(warehouse, expected, day, day)
+    dbt(manifest, warehouse, target, "run", window=(day, day))
+    assert_same_as(warehouse, expected)
+
+
 def test_windows_in_order(reference: Path, parsed_project, tmp_path: Path) -> None:
     """Late refunds (one crossing a year), a late first order and a new holder of a trust right
     arrive in later windows."""
@@ -309,13 +320,7 @@ def test_a_reexport_that_drops_rows(reference: Path, parsed_project, tmp_path: P
             "'planted' as _source_file, 1 as _source_row from raw.orders "
             "where streamer_id is not null and paid_at is not null order by order_id limit 1"
         )
-    target = tmp_path / "target"
-    dbt(parsed_project, warehouse, target, "run", "--full-refresh")
-    assert snapshot(warehouse) != snapshot(reference)
-    day = date(2021, 6, 20)
-    replace_partitions(warehouse, reference, day, day)
-    dbt(parsed_project, warehouse, target, "run", window=(day, day))
-    assert_same_as(warehouse, reference)
+    a_day_restates(parsed_project, warehouse, reference, date(2021, 6, 20))
 
 
 def test_a_uniqueness_test_of_a_daily_run_checks_the_keys_it_wrote(
@@ -383,13 +388,8 @@ def test_a_later_export_that_moves_a_follow_to_another_follower(
         conn.execute(moved)
     dbt(parsed_project, expected, expected.parent / "target", "run", "--full-refresh")
 
-    warehouse, target = tmp_path / WAREHOUSE, tmp_path / "target"
+    warehouse = tmp_path / WAREHOUSE
     shutil.copy(reference, warehouse)
     with duckdb.connect(str(warehouse)) as conn:
         conn.execute(first)
-    dbt(parsed_project, warehouse, target, "run", "--full-refresh")
-    assert snapshot(warehouse) != snapshot(expected)
-    day = date(2021, 6, 20)
-    replace_partitions(warehouse, expected, day, day)
-    dbt(parsed_project, warehouse, target, "run", window=(day, day))
-    assert_same_as(warehouse, expected)
+    a_day_restates(parsed_project, warehouse, expected, date(2021, 6, 20))
