@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import duckdb
 from dagster import ConfigurableResource
 from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
 from orchestration.defs.dbt.project import dbt_project
 from orchestration.settings import Settings
+from orchestration.warehouse.connection import set_after_open
+
+
+class WarehouseDuckDB(DuckDBResource):
+    """Dagster's DuckDB resource, with the options DuckDB enforces only when SET on an open
+    database (the spill cap) SET on every connection (orchestration/warehouse/connection.py)."""
+
+    @contextmanager
+    def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        with super().get_connection() as conn:
+            set_after_open(conn, self.connection_config)
+            yield conn
 
 
 class LandingZone(ConfigurableResource):
@@ -57,7 +72,7 @@ def build_resources(settings: Settings) -> dict[str, object]:
     only their configuration (the lake, the dbt target), never the assets."""
     lake = settings.lake_directory if settings.engine == "spark" else None
     return {
-        "warehouse": DuckDBResource(
+        "warehouse": WarehouseDuckDB(
             database=str(settings.warehouse_path), connection_config=settings.duckdb_config()
         ),
         "landing": LandingZone(root=str(settings.landing_root)),

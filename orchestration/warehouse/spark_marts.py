@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.sql import quote_ident, quote_literal
+from orchestration.warehouse.connection import connect
 from orchestration.warehouse.publish import PUBLISHED_SCHEMA, publish_marts
 
 EXPORT_FOLDER = "for_publishing"
@@ -115,7 +116,7 @@ def publish_spark_marts(
 ) -> dict[str, int]:
     """Publish the marts a Spark build wrote into the lake as the BI copy at `published_path`,
     with the descriptions of `manifest_path` and the load statistics of `warehouse_path`."""
-    with duckdb.connect(":memory:", config=config) as conn:
+    with connect(":memory:", config) as conn:
         read_exported_marts(conn, lake_root, marts)
         if manifest_path is not None:
             comment_marts(conn, manifest_path)

@@ -1,0 +1,31 @@
+"""Opening a DuckDB database with the project's options, the spill cap included.
+
+DuckDB (1.5 and 2.0, checked on 2.0.0) does not enforce `max_temp_directory_size` given in the
+connect-time config: `current_setting` echoes it, but the buffer manager keeps its default cap
+(90% of the free disk), so a too-big job fills the disk. A `SET` on the open database is
+enforced. Every connection that writes the warehouse is opened here for that reason; dbt gets
+the cap as a profile `settings` entry, which dbt-duckdb sets on each cursor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import duckdb
+
+# Options that take effect only when SET on an open database.
+SET_AFTER_OPEN = ("max_temp_directory_size",)
+
+
+def set_after_open(conn: duckdb.DuckDBPyConnection, config: Mapping[str, str]) -> None:
+    """SET the options of SET_AFTER_OPEN that `config` names on the open `conn`."""
+    for name in SET_AFTER_OPEN:
+        if name in config:
+            conn.execute(f"SET {name} = $value", {"value": config[name]})
+
+
+def connect(database: str, config: Mapping[str, str]) -> duckdb.DuckDBPyConnection:
+    """`duckdb.connect(database, config=config)`, with the options of SET_AFTER_OPEN enforced."""
+    conn = duckdb.connect(database, config=dict(config))
+    set_after_open(conn, config)
+    return conn
