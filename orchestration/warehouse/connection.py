@@ -1,10 +1,11 @@
 """Opening a DuckDB database with the project's options, the spill cap included.
 
-DuckDB (1.5 and 2.0, checked on 2.0.0) does not enforce `max_temp_directory_size` given in the
-connect-time config: `current_setting` echoes it, but the buffer manager keeps its default cap
-(90% of the free disk), so a too-big job fills the disk. A `SET` on the open database is
-enforced. Every connection that writes the warehouse is opened here for that reason; dbt gets
-the cap as a profile `settings` entry, which dbt-duckdb sets on each cursor.
+DuckDB does not enforce a `max_temp_directory_size` given in the connect-time config (reported
+for 1.5.4, checked here on 2.0.0): `current_setting` echoes it, but the buffer manager keeps its
+default cap (90% of the free disk), so a too-big job fills the disk. A `SET` on the open database
+is enforced. Every connection of ours that writes the warehouse gets the cap from here (Dagster's
+resource through `set_after_open`, the Spark publish through `connect`); dbt gets it as a
+profile `settings` entry, which dbt-duckdb SETs on each cursor.
 """
 
 from __future__ import annotations
