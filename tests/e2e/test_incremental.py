@@ -363,33 +363,57 @@ def test_a_uniqueness_test_of_a_daily_run_checks_the_keys_it_wrote(
     assert not invoke_dbt(parsed_project, warehouse, target, *test).success
 
 
+def a_streamer_order_of_a_buyer_without_follows(warehouse: Path) -> tuple[str, str, object]:
+    """(buyer, streamer, paid_at) of the first paid order with a streamer whose buyer follows no
+    one: a follow of that streamer a minute before the payment makes it a private-domain order."""
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        return conn.execute(
+            "select buyer_id, streamer_id, paid_at from raw.orders as o "
+            "where streamer_id is not null and paid_at is not null "
+            "and not exists (select 1 from raw.follows as f where f.follower_id = o.buyer_id) "
+            "order by order_id limit 1"
+        ).fetchone()
+
+
+def insert_follows(warehouse: Path, events: list[tuple]) -> None:
+    """Planted follow events (id, follower, streamer, event_at, export date) in raw.follows."""
+    with duckdb.connect(str(warehouse)) as conn:
+        conn.executemany(
+            "insert into raw.follows by name select ? as event_id, ? as follower_id, "
+            "? as streamer_id, 'follow' as event_type, cast(? as timestamptz) as event_at, "
+            "cast(? as date) as _partition_dt, 'planted' as _source_file, 1 as _source_row",
+            events,
+        )
+
+
+@pytest.mark.parametrize("moved_on", ["2021-06-20", "2021-06-16"])
 def test_a_later_export_that_moves_a_follow_to_another_follower(
-    reference: Path, parsed_project, tmp_path: Path
+    reference: Path, parsed_project, tmp_path: Path, moved_on: str
 ) -> None:
     """A follow exported on 2021-06-14 under the buyer of a streamer's order, a minute before its
-    payment, is exported again on 2021-06-20 under another follower: the latest export of an event
-    wins, so the buyer no longer follows and the order is public again, as in a full refresh. The
-    buyer has no other follow event, so only the event's earlier version names them."""
+    payment, is exported again under another follower: the latest export of an event wins, so
+    the buyer no longer follows and the order is public again, as in a full refresh.
+    - Moved by the day the run processes (06-20): the buyer has no other follow event, so only
+      the event's earlier version names them.
+    - Moved before (06-16), and the buyer follows someone else on 06-20: the run recomputes the
+      buyer's follows from the latest version of each of their events, not from the versions
+      that name them."""
+    buyer, streamer, paid_at = a_streamer_order_of_a_buyer_without_follows(reference)
+    day = date(2021, 6, 20)
+    before_a_payment = paid_at - timedelta(minutes=1)
+    events = [
+        ("moved_f1", buyer, streamer, before_a_payment, date(2021, 6, 14)),
+        ("moved_f1", "moved_b1", streamer, before_a_payment, date.fromisoformat(moved_on)),
+    ]
+    if moved_on != day.isoformat():
+        events.append(("again_f1", buyer, "s_elsewhere", before_a_payment, day))
     expected = tmp_path / "expected" / WAREHOUSE
     expected.parent.mkdir()
     shutil.copy(reference, expected)
-    follow_before_a_payment = (
-        "insert into raw.follows by name select 'moved_f1' as event_id, {follower} as follower_id, "
-        "streamer_id, 'follow' as event_type, paid_at - interval 1 minute as event_at, "
-        "date '{exported_on}' as _partition_dt, 'planted' as _source_file, 1 as _source_row "
-        "from raw.orders as o where streamer_id is not null and paid_at is not null "
-        "and not exists (select 1 from raw.follows as f where f.follower_id = o.buyer_id) "
-        "order by order_id limit 1"
-    )
-    first = follow_before_a_payment.format(follower="buyer_id", exported_on="2021-06-14")
-    moved = follow_before_a_payment.format(follower="'moved_b1'", exported_on="2021-06-20")
-    with duckdb.connect(str(expected)) as conn:
-        conn.execute(first)
-        conn.execute(moved)
+    insert_follows(expected, events)
     dbt(parsed_project, expected, expected.parent / "target", "run", "--full-refresh")
 
     warehouse = tmp_path / WAREHOUSE
     shutil.copy(reference, warehouse)
-    with duckdb.connect(str(warehouse)) as conn:
-        conn.execute(first)
-    a_day_restates(parsed_project, warehouse, expected, date(2021, 6, 20))
+    insert_follows(warehouse, [event for event in events if event[4] < day])
+    a_day_restates(parsed_project, warehouse, expected, day)
