@@ -232,9 +232,8 @@ TIMESTAMP_SYNTAX = (
 
 
 # A date and time followed by something that is not an accepted zone: CST, +25:00, Asia/Tokyo.
-TIMESTAMP_OTHER_ZONE = (
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?\s*[^\s].*"
-)
+TIMESTAMP_DATE_TIME = r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?"
+TIMESTAMP_OTHER_ZONE = TIMESTAMP_DATE_TIME + r"\s*[^\s].*"
 
 
 NATIVE_TIMESTAMP_TYPES = frozenset(
@@ -324,9 +323,13 @@ def reject_reason_cases(source: Source) -> list[tuple[str, str, str]]:
         if c.required:
             case(f"NOT ({present})", "missing", "is required")
         if c.kind == "timestamp":
+            # Only when the date and time before the zone are valid: an impossible date with a
+            # good offset (2021-02-30T10:00:00+08:00) is an invalid timestamp, not a bad zone.
+            date_time = f"regexp_extract(trim({text}), '^{TIMESTAMP_DATE_TIME}')"
             case(
                 f"{present} AND {typed} IS NULL "
-                f"AND regexp_full_match(trim({text}), '{TIMESTAMP_OTHER_ZONE}')",
+                f"AND regexp_full_match(trim({text}), '{TIMESTAMP_OTHER_ZONE}') "
+                f"AND try_cast({date_time} AS TIMESTAMP) IS NOT NULL",
                 "zone_invalid",
                 "has a UTC offset beyond ±14:00 or a zone name; "
                 "write an offset (+08:00), Z, UTC or GMT",

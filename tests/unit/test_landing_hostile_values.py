@@ -363,6 +363,10 @@ def test_amount_involved_has_its_own_bound(conn, tmp_path) -> None:
         ("2021-06-15 10:00:00 Asia/Shanghai", "event_at_zone_invalid"),
         ("2021-06-15 10:00:00 +08:00 extra", "event_at_zone_invalid"),
         ("15/06/2021 10:00", "event_at_invalid"),
+        # An impossible date or time before a good offset is no zone problem.
+        ("2021-02-30T10:00:00+08:00", "event_at_invalid"),
+        ("2021-06-15T24:30:00+08:00", "event_at_invalid"),
+        ("2021-02-30 10:00:00 CST", "event_at_invalid"),
     ],
 )
 def test_bad_offsets_and_zone_names_are_rejected(conn, tmp_path, value, reason) -> None:
