@@ -114,12 +114,33 @@ def innermost_message(error) -> str:
     return " ".join(error.message.split()) if error else "unknown error"
 
 
+# dagster-dbt's error for a failed dbt process starts with the whole command line; what dbt
+# logged as errors (the model and DuckDB's message) follows this marker.
+DBT_ERRORS = "Errors parsed from dbt logs:"
+SPILL_FULL = ("max_temp_directory_size", "No space left on device")
+SPILL_HINT = (
+    "DuckDB ran out of room to spill (its cap, LCW_DUCKDB_MAX_SPILL, or the disk): raise the cap "
+    "if the disk has room, point LCW_DUCKDB_TEMP_DIR at a larger disk, or raise "
+    "LCW_DUCKDB_MEMORY_LIMIT"
+)
+
+
+def cause_line(message: str, limit: int = 400) -> str:
+    """An error message cut to the part that names the cause, on one line: for a failed dbt
+    process the errors dbt logged, not its command line; with what to do when DuckDB ran out of
+    room to spill (the cap, or the disk)."""
+    cause = " ".join(message.split(DBT_ERRORS, 1)[-1].split())[:limit]
+    if any(sign in message for sign in SPILL_FULL):
+        return f"{cause} ({SPILL_HINT})"
+    return cause
+
+
 def first_failure(result: ExecuteInProcessResult) -> tuple[str | None, str]:
     """(the step that failed first, a line naming it and the underlying cause)."""
     for event in result.all_events:
         if event.event_type == DagsterEventType.STEP_FAILURE:
-            error = event.step_failure_data.error
-            return event.step_key, f"step {event.step_key} failed: {innermost_message(error)[:400]}"
+            cause = cause_line(innermost_message(event.step_failure_data.error))
+            return event.step_key, f"step {event.step_key} failed: {cause}"
     return None, "the run failed"
 
 

@@ -3,7 +3,7 @@ the dates it requests (pure helpers)."""
 
 from __future__ import annotations
 
-from orchestration.cli.runner import failure_reason, stage_of
+from orchestration.cli.runner import cause_line, failure_reason, stage_of
 from orchestration.defs.automation import consecutive_ranges, landing_run_requests
 
 
@@ -22,6 +22,23 @@ def test_the_reason_names_failed_checks_before_the_step_error() -> None:
         "ingestion", ["raw/orders:reject_ratio_within_threshold (x=1)"], step
     ) == ("checks failed: raw/orders:reject_ratio_within_threshold (x=1)")
     assert failure_reason("publishing", [], step) == step
+
+
+def test_a_failed_dbt_process_is_named_by_its_errors_not_its_command() -> None:
+    """The shape of dagster-dbt's error (as the 100 M build that filled the disk logged it): the
+    line keeps the model and DuckDB's message, drops the command, and says what to do."""
+    message = (
+        'The dbt CLI process with command\n\n`dbt build --vars {"warehouse_path": "/w.duckdb"}'
+        " --exclude-resource-type unit_test`\n\nfailed with exit code `1`. Check the stdout in "
+        "the Dagster compute logs.\n\nErrors parsed from dbt logs:\n\n66 of 160 ERROR creating "
+        "sql incremental model intermediate.int_order_sequences\n  IO Error: Could not write "
+        'file "/w.spill/duckdb_temp_1.tmp": No space left on device'
+    )
+    line = cause_line(message)
+    assert line.startswith("66 of 160 ERROR creating sql incremental model intermediate.")
+    assert "No space left on device (DuckDB ran out of room to spill" in line
+    assert "LCW_DUCKDB_MAX_SPILL" in line and "--vars" not in line
+    assert cause_line("Binder Error: column x not found") == "Binder Error: column x not found"
 
 
 def test_new_dates_are_requested_as_ranges_of_consecutive_days() -> None:
