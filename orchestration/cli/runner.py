@@ -117,21 +117,20 @@ def innermost_message(error) -> str:
 # dagster-dbt's error for a failed dbt process starts with the whole command line; what dbt
 # logged as errors (the model and DuckDB's message) follows this marker.
 DBT_ERRORS = "Errors parsed from dbt logs:"
-SPILL_FULL = ("max_temp_directory_size", "No space left on device")
-SPILL_HINT = (
-    "DuckDB ran out of room to spill (its cap, LCW_DUCKDB_MAX_SPILL, or the disk): raise the cap "
-    "if the disk has room, point LCW_DUCKDB_TEMP_DIR at a larger disk, or raise "
-    "LCW_DUCKDB_MEMORY_LIMIT"
+RUN_OUT_OF_ROOM = ("Out of Memory Error", "max_temp_directory_size", "No space left on device")
+ROOM_HINT = (
+    "DuckDB ran out of memory or of room to spill: raise LCW_DUCKDB_MEMORY_LIMIT, or "
+    "LCW_DUCKDB_MAX_SPILL if the disk has room, or point LCW_DUCKDB_TEMP_DIR at a larger disk"
 )
 
 
 def cause_line(message: str, limit: int = 400) -> str:
     """An error message cut to the part that names the cause, on one line: for a failed dbt
     process the errors dbt logged, not its command line; with what to do when DuckDB ran out of
-    room to spill (the cap, or the disk)."""
+    memory or of room to spill (its cap, or the disk)."""
     cause = " ".join(message.split(DBT_ERRORS, 1)[-1].split())[:limit]
-    if any(sign in message for sign in SPILL_FULL):
-        return f"{cause} ({SPILL_HINT})"
+    if any(sign in message for sign in RUN_OUT_OF_ROOM):
+        return f"{cause} ({ROOM_HINT})"
     return cause
 
 

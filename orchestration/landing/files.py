@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import errno
 import io
 import itertools
 import zlib
@@ -180,6 +181,23 @@ def reject_not_utf8(ctx: FileContext, problem: str) -> Staged:
     lines = [line for line in guess_text(raw).splitlines() if line.strip()]
     message = f"file is not UTF-8 text: {problem}; re-export it as UTF-8"
     return reject_lines(ctx, lines, message)
+
+
+# Errors that say the machine failed, not the file: out of memory, the spill cap, a full disk,
+# and the database DuckDB invalidates after one of them.
+MACHINE_FAILURES = ("No space left on device", "has been invalidated")
+
+
+def raise_if_the_machine_failed(error: BaseException) -> None:
+    """Re-raise an error of the machine rather than of the file being read. Such an error stops
+    the load (the partitions keep their previous good state) instead of quarantining every row
+    of a good file as unreadable, which is what a file-level fallback would do with it."""
+    if (
+        isinstance(error, duckdb.OutOfMemoryException)
+        or (isinstance(error, OSError) and error.errno == errno.ENOSPC)
+        or any(sign in str(error) for sign in MACHINE_FAILURES)
+    ):
+        raise error
 
 
 def reject_unreadable_file(ctx: FileContext, error: BaseException) -> Staged:

@@ -24,6 +24,7 @@ from orchestration.landing.files import (
     Staged,
     finish_files,
     forget_files,
+    raise_if_the_machine_failed,
     reject_duplicates,
     reject_not_utf8,
     reject_unreadable_file,
@@ -87,7 +88,8 @@ def read_hot(reads: Sequence[HotRead]) -> list[tuple[FileContext, Staged]]:
         try:
             rows = read_together(reads)
             return [(read.ctx, Staged(rows.get(read.ctx.relative, 0))) for read in reads]
-        except duckdb.Error:
+        except duckdb.Error as error:
+            raise_if_the_machine_failed(error)
             forget_files([read.ctx for read in reads])
     staged = []
     for read in reads:
@@ -95,6 +97,7 @@ def read_hot(reads: Sequence[HotRead]) -> list[tuple[FileContext, Staged]]:
             rows = read_together([read])
             staged.append((read.ctx, Staged(rows.get(read.ctx.relative, 0))))
         except duckdb.Error as error:
+            raise_if_the_machine_failed(error)
             forget_files([read.ctx])
             staged.append((read.ctx, read.cold(read.ctx, error)))
     return staged
@@ -120,6 +123,7 @@ def plan_parquet(ctx: FileContext) -> HotRead | Staged:
             )
             return Staged(reject_duplicates(ctx, relation, columns, "schema"))
     except duckdb.Error as error:
+        raise_if_the_machine_failed(error)
         return reject_unreadable_file(ctx, error)
     names = columns.names
     return HotRead(
@@ -174,7 +178,8 @@ def plan_csv(ctx: FileContext, head: bytes) -> HotRead | Staged:
         )
         try:
             return Staged(reject_duplicates(ctx, relation, columns, "header"))
-        except duckdb.Error:
+        except duckdb.Error as error:
+            raise_if_the_machine_failed(error)
             forget_files([ctx])
             return stage_csv_cold(ctx, columns)
     names = columns.names
@@ -199,6 +204,7 @@ def stage_csv_cold(ctx: FileContext, columns: FileColumns) -> Staged:
         except NotUtf8 as error:
             return reject_not_utf8(ctx, str(error))
         except (EOFError, zlib.error, OSError) as error:
+            raise_if_the_machine_failed(error)  # a full disk under the scratch copy
             return reject_unreadable_file(ctx, error)
         relation = relation_sql(
             lambda paths: csv_scan(paths, (*columns.names, ROW_COLUMN)) + " f",
@@ -212,6 +218,7 @@ def stage_csv_cold(ctx: FileContext, columns: FileColumns) -> Staged:
                 read = finish_files([ctx], relation, columns.names, columns.personal)
                 rows = read.get(ctx.relative, 0)
         except duckdb.Error as error:
+            raise_if_the_machine_failed(error)
             forget_files([ctx])
             return reject_unreadable_file(ctx, error)
     ctx.reject_many(bad)
@@ -544,7 +551,8 @@ def screen_json_lines(reads: Sequence[HotRead]) -> tuple[list[HotRead], list[Hot
     source = reads[0].ctx.source
     try:
         found = screen_lines(reads[0].ctx.conn, source, [read.ctx.path for read in reads])
-    except duckdb.Error:
+    except duckdb.Error as error:
+        raise_if_the_machine_failed(error)
         if len(reads) == 1:
             return [], list(reads)
         hot: list[HotRead] = []
@@ -580,6 +588,7 @@ def stage_json_lines_cold(ctx: FileContext) -> Staged:
         except NotUtf8 as error:
             return reject_not_utf8(ctx, str(error))
         except (EOFError, zlib.error, OSError) as error:
+            raise_if_the_machine_failed(error)  # a full disk under the scratch copy
             return reject_unreadable_file(ctx, error)
         relation = relation_sql(
             lambda paths: json_scan(paths, source, with_line=True) + " f",
@@ -589,6 +598,7 @@ def stage_json_lines_cold(ctx: FileContext) -> Staged:
         try:
             rows = finish_files([ctx], relation, source.column_names, personal_columns_of(source))
         except duckdb.Error as error:
+            raise_if_the_machine_failed(error)
             forget_files([ctx])
             return reject_unreadable_file(ctx, error)
     ctx.reject_many(bad)

@@ -17,7 +17,7 @@ import duckdb
 import pytest
 from helpers import run_command
 
-from orchestration.cli.runner import SPILL_HINT, cause_line
+from orchestration.cli.runner import ROOM_HINT, cause_line
 from orchestration.defs.resources import WarehouseDuckDB
 from orchestration.settings import DBT_PROJECT_DIR, Settings
 from orchestration.warehouse.connection import connect
@@ -58,7 +58,7 @@ def test_a_connection_that_writes_the_warehouse_keeps_to_the_cap(
     with opened(CAPPED) as conn, pytest.raises(duckdb.OutOfMemoryException) as stopped:
         spill(conn)
     assert "max_temp_directory_size" in str(stopped.value)
-    assert cause_line(str(stopped.value)).endswith(f"({SPILL_HINT})")  # what `lcw run` prints
+    assert cause_line(str(stopped.value)).endswith(f"({ROOM_HINT})")  # what `lcw run` prints
     with opened(ROOMY) as conn:
         assert spill(conn) == 3_000_000
 

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import duckdb
 import pytest
 from helpers import REPO_ROOT, VALID_ORDER, VALID_SESSION, write_csv
 
@@ -222,6 +223,22 @@ def test_json_lines_row_numbers_do_not_depend_on_the_read(conn, tmp_path) -> Non
     assert conn.execute(
         "select list(_source_row order by _source_file) from raw.follows"
     ).fetchone()[0] == [1, 1]
+
+
+def test_running_out_of_memory_stops_the_load_and_keeps_the_partition(conn, tmp_path) -> None:
+    """Out of memory (or of spill room, or disk) is the machine's failure, not the file's: the
+    load raises and the partition keeps its previous load, instead of every row of a good file
+    going to quarantine as unreadable (what the file-level fallbacks did with the error)."""
+    rows = [json.loads(follows_line(event_id=f"e{i}", follower_id=f"b{i}")) for i in range(50_000)]
+    write_csv(partition_dir(tmp_path, "follows") / "a.csv", rows)
+    assert load_partition(conn, tmp_path, "follows", DT).rows_loaded == 50_000
+    conn.execute("SET memory_limit = '8MB'")
+    conn.execute("SET threads = 2")
+    with pytest.raises(duckdb.OutOfMemoryException):
+        load_partition(conn, tmp_path, "follows", DT)
+    conn.execute("RESET memory_limit")
+    assert conn.execute("select count(*) from raw.follows").fetchone()[0] == 50_000
+    assert conn.execute("select count(*) from raw.rejected_rows").fetchone()[0] == 0
 
 
 def test_nested_value_where_a_scalar_is_expected(conn, tmp_path) -> None:

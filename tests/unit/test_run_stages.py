@@ -36,7 +36,7 @@ def test_a_failed_dbt_process_is_named_by_its_errors_not_its_command() -> None:
     )
     line = cause_line(message)
     assert line.startswith("66 of 160 ERROR creating sql incremental model intermediate.")
-    assert "No space left on device (DuckDB ran out of room to spill" in line
+    assert "No space left on device (DuckDB ran out of memory or of room to spill" in line
     assert "LCW_DUCKDB_MAX_SPILL" in line and "--vars" not in line
     assert cause_line("Binder Error: column x not found") == "Binder Error: column x not found"
 
