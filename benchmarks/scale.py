@@ -188,7 +188,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     warehouse = scratch / "warehouse" / "warehouse.duckdb"
     shutil.rmtree(warehouse.parent, ignore_errors=True)
     window = ["--landing", str(landing), "--warehouse", str(warehouse)]
-    spill = Settings(warehouse_path=warehouse).spill_directory
+    spill = Settings.from_env(warehouse_path=warehouse).spill_directory  # as `lcw run` sees it
     steps["full"] = measured(
         f"full build (lcw run, {args.days - 1} export dates)",
         lcw("run", *window, "--to", (last - timedelta(days=1)).isoformat()),

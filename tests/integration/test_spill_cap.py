@@ -24,7 +24,7 @@ from orchestration.warehouse.connection import connect
 
 SPILLING_QUERY = (
     "select count(*) as groups from (select md5(i::varchar) as s, count(*) "
-    "from range(3000000) as r(i) group by s)"
+    "from range(3 * 1000 * 1000) as r(i) group by s)"  # the count only in the result
 )
 CAPPED = "16MB"
 ROOMY = "2GB"
