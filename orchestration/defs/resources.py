@@ -8,10 +8,10 @@ from pathlib import Path
 
 import duckdb
 from dagster import ConfigurableResource
-from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
 from orchestration.defs.dbt.project import dbt_project
+from orchestration.defs.dbt.resource import WarehouseDbt
 from orchestration.settings import Settings
 from orchestration.warehouse.connection import set_after_open
 
@@ -82,5 +82,5 @@ def build_resources(settings: Settings) -> dict[str, object]:
             duckdb_config=settings.duckdb_config(),
         ),
         "lake": RawLake(root=str(lake) if lake else ""),
-        "dbt": DbtCliResource(project_dir=dbt_project, target=settings.dbt_target),
+        "dbt": WarehouseDbt(project_dir=dbt_project, target=settings.dbt_target),
     }

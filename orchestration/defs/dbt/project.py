@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 
-from dagster_dbt import DbtCliResource, DbtProject
+from dagster_dbt import DbtProject
 
+from orchestration.defs.dbt.resource import WarehouseDbt
 from orchestration.settings import DBT_PROJECT_DIR, SEEDS_DIR, Settings
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -52,7 +53,7 @@ def prepare_dbt_manifest(settings: Settings, force: bool = False) -> None:
     after a merge."""
     key = parse_key(settings)
     if force or not manifest_is_current(key):
-        dbt = DbtCliResource(
+        dbt = WarehouseDbt(
             project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR), target=settings.dbt_target
         )
         args = ["parse", "--quiet", "--vars", json.dumps(settings.dbt_vars())]
