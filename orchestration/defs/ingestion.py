@@ -167,13 +167,22 @@ def build_ingestion_asset(source_name: str, partitions: PartitionsDefinition) ->
                     context.log.warning(f"{source_name} dt={dt}: {path} is empty")
                 for path in result.truncated_files:
                     context.log.warning(f"{source_name} dt={dt}: {path} is truncated")
-                if result.files and dt in fresh:
+                # A line per date only where rows were rejected: each log line is an event
+                # Dagster stores, and a year's backfill would write 365 of them per source.
+                if result.rows_rejected and dt in fresh:
                     context.log.info(
-                        f"{source_name} dt={dt}: read {result.rows_read}, "
-                        f"loaded {result.rows_loaded}, rejected {result.rows_rejected}"
-                        + (f" {result.reject_reasons}" if result.reject_reasons else "")
+                        f"{source_name} dt={dt}: read {result.rows_read}, loaded "
+                        f"{result.rows_loaded}, rejected {result.rows_rejected} "
+                        f"{result.reject_reasons}"
                     )
         unchanged = len(dates) - len(changed)
+        if changed:
+            read = summarize_loads([fresh[dt] for dt in changed])
+            context.log.info(
+                f"{source_name}: {len(changed)} export dates loaded ({changed[0]} .. "
+                f"{changed[-1]}): read {read['rows_read']}, loaded {read['rows_loaded']}, "
+                f"rejected {read['rows_rejected']}; {unchanged} unchanged since their last load"
+            )
         without_files = [r.partition_dt.isoformat() for r in loads if not r.files]
         if without_files:
             context.log.warning(

@@ -62,6 +62,23 @@ def test_data_from_1997_loads_and_a_far_future_folder_is_named(
             if event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
                 evaluated.add(event.event_specific_data.asset_check_key)
         assert planned and planned == evaluated, planned - evaluated
+        # A range of dates is planned in one event per asset (runner.PLANNED_EVENT_PER_ASSET),
+        # and each source logs one line for the range, not one per date.
+        run_id = record.dagster_run.run_id
+        [orders_planned] = [
+            entry.dagster_event.event_specific_data
+            for entry in instance.all_logs(run_id, DagsterEventType.ASSET_MATERIALIZATION_PLANNED)
+            if entry.dagster_event.asset_key == AssetKey(["raw", "orders"])
+        ]
+        assert set(orders_planned.partitions_subset.get_partition_keys()) == {
+            "1997-01-01", "1997-01-02",
+        }  # fmt: skip
+        messages = [entry.user_message for entry in instance.all_logs(run_id)]
+        assert (
+            "orders: 2 export dates loaded (1997-01-01 .. 1997-01-02): read 2, loaded 2, "
+            "rejected 0; 0 unchanged since their last load"
+        ) in messages
+        assert not [message for message in messages if "orders dt=" in message]
 
     # The periodic reset rebuilds every model from raw, even though nothing changed: same marts.
     marts = "select day::varchar, gmv, orders from marts.gmv_daily order by day"
@@ -84,6 +101,13 @@ def test_a_failed_blocking_check_stops_the_run_and_names_the_partition(tmp_path:
     assert line.startswith("lcw run: error: ingestion failed: checks failed: ")
     assert "raw/orders:reject_ratio_within_threshold" in line
     assert "'2021-06-14': 0.6667" in line
+    # The date that rejected rows has its own line in the run's log.
+    with DagsterInstance.get() as instance:
+        [record] = instance.get_run_records(limit=1)
+        messages = [entry.user_message for entry in instance.all_logs(record.dagster_run.run_id)]
+    assert "orders dt=2021-06-14: read 3, loaded 1, rejected 2 {'status_not_allowed': 2}" in (
+        messages
+    )
     assert not Settings(warehouse_path=warehouse).published_path.exists()
     # The blocking check stopped the run before its dbt step: dbt built nothing.
     built = "select count(*) from information_schema.tables where table_schema <> 'raw'"

@@ -3,7 +3,13 @@ the dates it requests (pure helpers)."""
 
 from __future__ import annotations
 
-from orchestration.cli.runner import cause_line, failure_reason, stage_of
+from orchestration.cli.runner import (
+    PLANNED_EVENT_PER_ASSET,
+    cause_line,
+    failure_reason,
+    planned_events_setting,
+    stage_of,
+)
 from orchestration.defs.automation import consecutive_ranges, landing_run_requests
 
 
@@ -52,3 +58,11 @@ def test_new_dates_are_requested_as_ranges_of_consecutive_days() -> None:
     assert request.tags["dagster/asset_partition_range_start"] == "2021-06-02"
     assert request.tags["dagster/asset_partition_range_end"] == "2021-06-02"
     assert landing_run_requests(versions, versions) == []
+
+
+def test_a_range_of_dates_is_planned_in_one_event_per_asset(monkeypatch) -> None:
+    monkeypatch.delenv(PLANNED_EVENT_PER_ASSET, raising=False)
+    assert planned_events_setting(1) == {}  # a day's run: Dagster's default, per partition
+    assert planned_events_setting(2) == {PLANNED_EVENT_PER_ASSET: "true"}
+    monkeypatch.setenv(PLANNED_EVENT_PER_ASSET, "false")  # the user's own choice stands
+    assert planned_events_setting(365) == {}

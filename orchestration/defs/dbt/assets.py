@@ -10,7 +10,6 @@ window (the dbt assets materialised alone) the incremental models process every 
 """
 
 import json
-import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date
@@ -31,7 +30,7 @@ from orchestration.defs.dbt.project import dbt_project
 from orchestration.defs.dbt.translator import warehouse_translator
 from orchestration.defs.partitions import run_export_dates
 from orchestration.defs.progress import is_milestone, progress_log
-from orchestration.settings import WAREHOUSE_POOL, Settings
+from orchestration.settings import WAREHOUSE_POOL, Settings, environment_set
 from orchestration.warehouse.build_log import build_started_at, build_window, record_build
 
 # The op (and step) that runs `dbt build`; its run config is `DbtBuildConfig`.
@@ -57,20 +56,9 @@ def export_window_env(export_dates: tuple[date, date] | None) -> Iterator[None]:
     """Environment variables that tell the incremental models which export dates (inclusive)
     to process (macro `in_export_window`), set for the dbt process started inside the block;
     None unsets them (every date is processed)."""
-    previous = {name: os.environ.get(name) for name in EXPORT_WINDOW_ENV}
-    for name in EXPORT_WINDOW_ENV:
-        os.environ.pop(name, None)
-    if export_dates is not None:
-        dates = (d.isoformat() for d in export_dates)
-        os.environ.update(zip(EXPORT_WINDOW_ENV, dates, strict=True))
-    try:
+    dates = (None, None) if export_dates is None else (d.isoformat() for d in export_dates)
+    with environment_set(dict(zip(EXPORT_WINDOW_ENV, dates, strict=True))):
         yield
-    finally:
-        for name, value in previous.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def with_progress(events: Iterator[Any], models: int) -> Iterator[Any]:
