@@ -13,8 +13,17 @@
     {{ return(given_export_window() if is_incremental() else none) }}
 {%- endmacro %}
 
-{#- The window given to this invocation, as [first, last] date expressions; none if none. -#}
+{#-
+  The window given to this invocation, as [first, last] date expressions; none if none.
+  Read only when dbt executes, never while it parses: a variable read while parsing is recorded
+  in the file that read it (18 files, through the tests' where_subquery), and dbt parses those
+  files again whenever its value differs, i.e. on every run (2 s each). Nothing parsed depends
+  on the window.
+-#}
 {% macro given_export_window() -%}
+    {%- if not execute -%}
+        {{ return(none) }}
+    {%- endif -%}
     {%- set window_from = var('export_date_from', env_var('LCW_EXPORT_DATE_FROM', '')) -%}
     {%- set window_to = var('export_date_to', env_var('LCW_EXPORT_DATE_TO', '')) -%}
     {%- if window_from and window_to -%}
@@ -283,6 +292,10 @@
   month (a month's fan tier comes from its last snapshot) recompute these months.
 -#}
 {% macro export_window_months() -%}
+    {#- Not while parsing (see given_export_window). -#}
+    {%- if not execute -%}
+        {{ return([]) }}
+    {%- endif -%}
     {%- set window_from = var('export_date_from', env_var('LCW_EXPORT_DATE_FROM', '')) -%}
     {%- set window_to = var('export_date_to', env_var('LCW_EXPORT_DATE_TO', '')) -%}
     {%- if not (is_incremental() and window_from and window_to) -%}

@@ -176,6 +176,27 @@ def test_dbt_vars_stay_the_same_from_run_to_run() -> None:
     assert "LCW_EXPORT_DATE_FROM" not in os.environ
 
 
+def test_a_new_window_parses_nothing_again(dbt_manifest: Path, tmp_path: Path) -> None:
+    """The window is read only when dbt executes (macro given_export_window): a `dbt build`
+    whose window differs from the prepared manifest's re-parses no file. Read while parsing, it
+    was recorded in 18 files, parsed again on every run."""
+    import shutil
+
+    settings = Settings.from_env()
+    target = tmp_path / "target"
+    target.mkdir()
+    shutil.copy(dbt_manifest.parent / "partial_parse.msgpack", target)
+    dbt_parse = ["dbt", "parse", "--vars", json.dumps(settings.dbt_vars())]
+    dbt_parse += ["--target", settings.dbt_target, "--target-path", str(target)]
+    dbt_parse += ["--project-dir", "dbt_project", "--profiles-dir", "dbt_project"]
+    window = {"LCW_EXPORT_DATE_FROM": "2021-06-01", "LCW_EXPORT_DATE_TO": "2021-06-03"}
+    result = run_command(dbt_parse, **window)
+    assert result.returncode == 0, result.stdout[-2000:]
+    performance = json.loads((target / "perf_info.json").read_text())
+    assert performance["is_partial_parse_enabled"] and performance["path_count"] > 200
+    assert performance["parsed_path_count"] == 0
+
+
 def test_the_dbt_window_is_the_runs_export_dates() -> None:
     """The unpartitioned dbt step takes its window from the run: a range of partitions (lcw
     run, the sensor), one partition (the schedule), the config, or none (every date)."""
