@@ -59,18 +59,18 @@ def environment_set(values: Mapping[str, str | None]) -> Iterator[None]:
     back afterwards. For settings that a library reads from the environment when it acts."""
     previous = {name: os.environ.get(name) for name in values}
     try:
-        for name, value in values.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+        _put_in_environment(values)
         yield
     finally:
-        for name, value in previous.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+        _put_in_environment(previous)
+
+
+def _put_in_environment(values: Mapping[str, str | None]) -> None:
+    for name, value in values.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 class SettingsError(ValueError):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.settings import REPO_ROOT, Settings, SettingsError
+from orchestration.settings import REPO_ROOT, Settings, SettingsError, environment_set
 
 
 def test_defaults_live_in_the_repository(tmp_path: Path) -> None:
@@ -103,3 +103,19 @@ def test_a_quote_in_the_lake_path_is_refused_up_front(tmp_path: Path) -> None:
         Settings(engine="spark", warehouse_path=tmp_path / "a`b" / "w.duckdb")
     # The duckdb engine never uses the lake.
     assert Settings(lake_root=tmp_path / "bob's lake").engine == "duckdb"
+
+
+def test_environment_set_restores_what_was_there(monkeypatch) -> None:
+    import os
+
+    monkeypatch.setenv("LCW_TEST_KEPT", "before")
+    monkeypatch.delenv("LCW_TEST_NEW", raising=False)
+    with (
+        pytest.raises(RuntimeError),
+        environment_set({"LCW_TEST_KEPT": None, "LCW_TEST_NEW": "during"}),
+    ):
+        assert "LCW_TEST_KEPT" not in os.environ
+        assert os.environ["LCW_TEST_NEW"] == "during"
+        raise RuntimeError("the block failed")
+    assert os.environ["LCW_TEST_KEPT"] == "before"
+    assert "LCW_TEST_NEW" not in os.environ
