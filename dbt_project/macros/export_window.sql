@@ -15,10 +15,10 @@
 
 {#-
   The window given to this invocation, as [first, last] date expressions; none if none.
-  Read only when dbt executes, never while it parses: a variable read while parsing is recorded
-  in the file that read it (18 files, through the tests' where_subquery), and dbt parses those
-  files again whenever its value differs, i.e. on every run (2 s each). Nothing parsed depends
-  on the window.
+  Read only when dbt executes, never while it parses: dbt records a variable read while parsing
+  in the file that read it (18 files: the tests, through where_subquery, and one model), and
+  parses those files again whenever its value differs, i.e. on every run (about 2 s a run).
+  Nothing parsed depends on the window.
 -#}
 {% macro given_export_window() -%}
     {%- if not execute -%}
