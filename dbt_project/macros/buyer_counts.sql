@@ -4,8 +4,9 @@
   every buyer of the year, so recounting it made a daily run scan the whole year's orders.
 
   A buyer's rows in int_orders_by_scope change only when the buyer is in int_touched_buyers, and
-  their rows before the run are orders_by_scope over fct_orders__before (fct_orders keeps those
-  buyers' rows as they were, see changed_rows.sql). So a group's count after the run is its
+  their rows before and after the run are orders_by_scope over fct_orders__before and
+  fct_orders__after (fct_orders keeps those buyers' rows as they were and as it left them, see
+  changed_rows.sql). So a group's count after the run is its
   stored count, plus the touched buyers' contributions after the run, less their contributions
   before it. Every count is a sum of 0/1 contributions per buyer, so this equals a recount
   exactly.
@@ -23,7 +24,7 @@
     {%- set key_list = keys | join(', ') -%}
     {%- if is_incremental() -%}
         {%- set after_run -%}
-            (select * from {{ by_scope }} where {{ of_touched_buyers() }})
+            ({{ orders_by_scope(rows_after(fct_orders)) }})
         {%- endset %}
         {%- set before_run -%}
             ({{ orders_by_scope(rows_before(fct_orders)) }})

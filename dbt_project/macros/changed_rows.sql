@@ -9,6 +9,10 @@
   then the symmetric difference of the slice before and after: rows that appeared, disappeared
   or changed in any column. On a full build (first run, --full-refresh) the copy is empty (post-
   hook `empty_rows_before`), so nothing counts as changed: every mart builds in full anyway.
+
+  fct_orders, whose slice (the touched buyers' rows) many models read after it, also copies the
+  slice as the run left it into <model>__after (post-hook `record_rows_after`): they read those
+  rows, not the whole table again, which cost a scan of the order history each.
 -#}
 {% macro rows_before(relation) -%}
     {{ return(bookkeeping_relation(relation, '__before')) }}
@@ -24,6 +28,17 @@
     {%- endif -%}
 {%- endmacro %}
 
+{% macro rows_after(relation) -%}
+    {{ return(bookkeeping_relation(relation, '__after')) }}
+{%- endmacro %}
+
+{#- Post-hook: the model's rows matching `slice_condition` as this run left them; after a full
+    build, an empty copy with the model's columns. -#}
+{% macro record_rows_after(slice_condition) -%}
+    {{ replace_table_as(rows_after(this)) }}
+    select * from {{ this }} where {{ slice_condition if is_incremental() else '1 = 0' }}
+{%- endmacro %}
+
 {#- Post-hook: after a full build, an empty copy with the model's columns. -#}
 {% macro empty_rows_before() -%}
     {%- if not is_incremental() -%}
@@ -37,14 +52,18 @@
 {#-
   The rows of `relation` that this run added, removed or changed: its slice before the run
   (rows_before) against the same slice now, compared on every column, or on `columns` only (a
-  select list). The slice is the rows whose `key` is in `touched` (default: the relation's own
-  <model>__touched table).
+  select list). The slice now is the rows whose `key` is in `touched` (default: the relation's
+  own <model>__touched table), or, for a model that records it (`after`), its rows_after.
 -#}
-{% macro changed_rows(relation, key, touched=none, columns='*') -%}
+{% macro changed_rows(relation, key, touched=none, columns='*', after=false) -%}
     {%- set touched = touched if touched is not none else touched_keys_of(relation) -%}
     {%- set slice -%}
+        {%- if after %}
+        select {{ columns }} from {{ rows_after(relation) }}
+        {%- else %}
         select {{ columns }} from {{ relation }} as slice
         where slice.{{ key }} in (select {{ key }} from {{ touched }})
+        {%- endif %}
     {%- endset -%}
     (
         select {{ columns }} from {{ rows_before(relation) }}

@@ -34,6 +34,7 @@ WAREHOUSE = "warehouse.duckdb"
 BOOKKEEPING = (
     "table_name like '%\\_\\_touched' escape '\\' "
     "or table_name like '%\\_\\_before' escape '\\' "
+    "or table_name like '%\\_\\_after' escape '\\' "
     "or table_name like 'int\\_touched\\_%' escape '\\' "
     "or table_name like 'int\\_changed\\_%' escape '\\' "
     "or table_name like '%\\_\\_holder\\_changes' escape '\\'"

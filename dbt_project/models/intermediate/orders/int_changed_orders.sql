@@ -5,4 +5,4 @@
 {{ config(tags=['bookkeeping']) }}
 
 select *
-from ({{ changed_rows(ref('fct_orders'), 'buyer_id', ref('int_touched_buyers')) }}) as changed
+from ({{ changed_rows(ref('fct_orders'), 'buyer_id', after=true) }}) as changed

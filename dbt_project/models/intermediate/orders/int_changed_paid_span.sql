@@ -10,8 +10,8 @@ with moved as (
     from ({{ changed_rows(
         ref('fct_orders'),
         'buyer_id',
-        ref('int_touched_buyers'),
         columns='order_id, shop_id, buyer_id, paid_at',
+        after=true,
     ) }}) as changed
 ),
 

@@ -1,14 +1,16 @@
 -- One row per counted order (paid_at not null), in its latest version. The single place where an
 -- order's GMV, traffic domain and repurchase position meet; every commerce mart aggregates this.
 --
--- Incremental, by buyer: a run recomputes the orders of the buyers in int_touched_buyers.
+-- Incremental, by buyer: a run recomputes the orders of the buyers in int_touched_buyers, and
+-- keeps those buyers' rows as they were before it (fct_orders__before) and as it left them
+-- (fct_orders__after) for the models that restate what changed (macros/changed_rows.sql).
 {{ config(**keyed_state(
     'order_id',
     pre_hook=[
         "{{ record_rows_before(of_touched_buyers()) }}",
         "{{ delete_touched_buyers() }}",
     ],
-    post_hook=["{{ empty_rows_before() }}"],
+    post_hook=["{{ empty_rows_before() }}", "{{ record_rows_after(of_touched_buyers()) }}"],
     deleted_first=true,
 )) }}
 -- depends_on: {{ ref('int_touched_buyers') }}
