@@ -202,7 +202,12 @@ arm_coverage as (
     select
         basis, 'treated' as arm, shop_id as arm_key, measure, covered_after, covered_until, weight
     from weighted_coverage
-    where shop_id in (select shop_id from window_starts)
+    -- A basis reads the treated arm of its own enablements' shops only.
+    where exists (
+        select 1 from window_starts
+        where window_starts.basis = weighted_coverage.basis
+            and window_starts.shop_id = weighted_coverage.shop_id
+    )
     union all
     select basis, 'all' as arm, 'all' as arm_key, measure, covered_after, covered_until, weight
     from weighted_coverage
@@ -214,7 +219,11 @@ arm_coverage as (
     inner join holder_sets
         on weighted_coverage.shop_id = holder_sets.shop_id
         and weighted_coverage.basis = holder_sets.basis
-    where holder_sets.trust_right in (select trust_right from window_starts)
+    where exists (
+        select 1 from window_starts
+        where window_starts.basis = holder_sets.basis
+            and window_starts.trust_right = holder_sets.trust_right
+    )
     union all
     select
         'change' as basis, 'holders' as arm, holder_changes.trust_right as arm_key, measure,
@@ -273,11 +282,14 @@ counted as (
         side,
         arm,
         measure,
-        sum(delta) over (
+        -- Summed as doubles: exact (every running count is an integer far below 2^53), and a
+        -- running sum of integers is a 128-bit one in DuckDB, six times slower over the millions
+        -- of events of the pooled arm (22 s against 3.6 s at 1.65 M orders).
+        cast(sum(cast(delta as double)) over (
             partition by basis, arm, arm_key, measure
             order by event_at, step
             rows between unbounded preceding and current row
-        ) as pairs,
+        ) as {{ dbt.type_bigint() }}) as pairs,
         step
     from timeline
 ),
