@@ -2,8 +2,9 @@
 -- of its rows that this run added, removed or changed, so a buyer's late order restates the
 -- groups it moves, not every group of the buyer's history. The touched buyers' scope rows
 -- before the run (orders_by_scope over fct_orders__before) against theirs after it (over
--- fct_orders__after), compared on every column of int_orders_by_scope. The marts aggregated by scope and period recompute exactly
--- these groups (and the periods that contain them). Empty after a full build.
+-- fct_orders__after), compared on every column of int_orders_by_scope. The marts aggregated by
+-- scope and period recompute exactly these groups (and the periods that contain them). Empty
+-- after a full build.
 -- Tagged `bookkeeping`: not a business model, so the lower-bound script leaves it out.
 {{ config(tags=['bookkeeping']) }}
 
