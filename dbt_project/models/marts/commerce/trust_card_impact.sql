@@ -204,10 +204,10 @@ arm_coverage as (
     from weighted_coverage
     -- A basis reads the treated arm of its own enablements' shops only.
     where exists (
-        select 1 from window_starts
-        where window_starts.basis = weighted_coverage.basis
-            and window_starts.shop_id = weighted_coverage.shop_id
-    )
+            select 1 from window_starts
+            where window_starts.basis = weighted_coverage.basis
+                and window_starts.shop_id = weighted_coverage.shop_id
+        )
     union all
     select basis, 'all' as arm, 'all' as arm_key, measure, covered_after, covered_until, weight
     from weighted_coverage
@@ -220,10 +220,10 @@ arm_coverage as (
         on weighted_coverage.shop_id = holder_sets.shop_id
         and weighted_coverage.basis = holder_sets.basis
     where exists (
-        select 1 from window_starts
-        where window_starts.basis = holder_sets.basis
-            and window_starts.trust_right = holder_sets.trust_right
-    )
+            select 1 from window_starts
+            where window_starts.basis = holder_sets.basis
+                and window_starts.trust_right = holder_sets.trust_right
+        )
     union all
     select
         'change' as basis, 'holders' as arm, holder_changes.trust_right as arm_key, measure,
