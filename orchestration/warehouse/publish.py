@@ -117,19 +117,24 @@ def _has_load_audit(conn: duckdb.DuckDBPyConnection) -> bool:
 class Patch:
     """Rewrite only some rows of one large mart: the previous published copy is copied, and in
     `table` the rows matching `changed` (a condition over the warehouse's tables) are deleted
-    and inserted again from the warehouse; every other table is copied in full as usual. Valid
-    only when the previous copy holds the build just before this one, and this build changed
-    no other rows of `table` (the caller checks both)."""
+    and the same rows as the build left them (`rows_after`, a table of the warehouse) inserted;
+    every other table is copied in full as usual. Valid only when the previous copy holds the
+    build just before this one, and this build changed no other rows of `table` (the caller
+    checks both)."""
 
     table: str
     changed: str
+    rows_after: str
 
 
 # fct_orders holds one row per order: the one mart as large as the history. A build rewrites
-# only the rows of the buyers it touched (int_touched_buyers), so a publish after it patches
-# those rows into a copy of the previous published file instead of rewriting every order.
+# only the rows of the buyers it touched (int_touched_buyers), and keeps them as it left them
+# (fct_orders__after), so a publish after it patches those rows into a copy of the previous
+# published file instead of rewriting every order or reading every order again.
 FCT_ORDERS_PATCH = Patch(
-    "fct_orders", "buyer_id IN (SELECT buyer_id FROM intermediate.int_touched_buyers)"
+    "fct_orders",
+    "buyer_id IN (SELECT buyer_id FROM intermediate.int_touched_buyers)",
+    "intermediate.fct_orders__after",
 )
 
 
@@ -172,7 +177,7 @@ def publish_marts_patching(
             source = f"{PUBLISHED_SCHEMA}.{quote_ident(table)}"
             if patched is not None and table == patched.table:
                 conn.execute(f"DELETE FROM {target} WHERE {patched.changed}")
-                conn.execute(f"INSERT INTO {target} SELECT * FROM {source} WHERE {patched.changed}")
+                conn.execute(f"INSERT INTO {target} SELECT * FROM {patched.rows_after}")
             else:
                 conn.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM {source}")
             _copy_comments(conn, table, target, comment)

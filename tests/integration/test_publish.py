@@ -237,6 +237,11 @@ def test_a_patched_fct_orders_equals_the_warehouse_and_opens_in_duckdb_1x(
             "select unnest([?, ?]) as buyer_id",
             [changed, dropped],
         )
+        conn.execute(  # what fct_orders' post-hook keeps: the touched buyers' rows now
+            "create or replace table intermediate.fct_orders__after as select * "
+            "from marts.fct_orders where buyer_id in (?, ?)",
+            [changed, dropped],
+        )
         _, patched = publish_marts_patching(conn, published, FCT_ORDERS_PATCH)
     assert patched
     orders = "select * from marts.fct_orders order by order_id"
