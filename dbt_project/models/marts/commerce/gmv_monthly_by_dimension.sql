@@ -11,15 +11,27 @@
     'fan_tier': "case when orders.streamer_id is null then 'none' "
                 ~ "else coalesce(orders.fan_tier, 'unknown') end",
 } %}
-{#- Incremental, by month: a run recomputes the changed months (int_changed_months) and the
-    months whose prior-month or prior-year figures they are, from those months and theirs. -#}
+{#- Incremental, by month: a run aggregates the orders of the changed months
+    (int_changed_months) only, and rewrites those months and the months whose prior-month or
+    prior-year figures they are. Every other month's own figures are carried forward as stored
+    (`<model>__before`, copied by the first pre-hook before the second deletes): a month the
+    run did not change has the figures it had. -#}
+{%- set changed = months_shifted(ref('int_changed_months'), [0]) %}
 {%- set recomputed = months_shifted(ref('int_changed_months'), [0, 1, 12]) %}
-{%- set read = months_shifted(ref('int_changed_months'), [-12, -11, -1, 0, 1, 11, 12]) %}
 {{ config(**keyed_state(
     ['month_start', 'dimension', 'dimension_value'],
-    pre_hook=["{{ delete_where(
-        'month_start in (' ~ months_shifted(ref('int_changed_months'), [0, 1, 12]) ~ ')'
-    ) }}"],
+    pre_hook=[
+        "{{ record_rows_before(
+            'month_start in ('
+            ~ months_shifted(ref('int_changed_months'), [-12, -11, -1, 1, 11, 12])
+            ~ ') and month_start not in ('
+            ~ months_shifted(ref('int_changed_months'), [0]) ~ ')'
+        ) }}",
+        "{{ delete_where(
+            'month_start in (' ~ months_shifted(ref('int_changed_months'), [0, 1, 12]) ~ ')'
+        ) }}",
+    ],
+    post_hook=["{{ empty_rows_before() }}"],
     deleted_first=true,
 )) }}
 -- depends_on: {{ ref('int_changed_months') }}
@@ -32,7 +44,7 @@ with orders as (
             {{ period_start('month', 'orders.paid_date') }} as month_start
         from {{ ref('int_orders_attributed') }} as orders
     ) as orders
-    where {{ in_months('month_start', read) }}
+    where {{ in_months('month_start', changed) }}
 ),
 
 orders_with_tier as (
@@ -45,7 +57,7 @@ orders_with_tier as (
         and orders.month_start = tiers.month_start
 ),
 
-sliced as (
+aggregated as (
     {%- for dimension, value in dimensions.items() %}
         select
             orders.month_start,
@@ -61,6 +73,15 @@ sliced as (
             union all
         {%- endif %}
     {%- endfor %}
+),
+
+sliced as (
+    select * from aggregated
+    {%- if is_incremental() %}
+        union all
+        select month_start, dimension, dimension_value, orders, buyers, gmv, net_gmv
+        from {{ rows_before(this) }}
+    {%- endif %}
 )
 
 select
