@@ -78,6 +78,9 @@ def version(
 # shop sh_new_holder, which holds no trust right until 2021-06-20 (PLANTED_TRUST_CARD_EVENTS):
 # a buyer with two orders in the before-window of sh_planted's enablement and one with an order
 # in its after-window; and of shop sh_lost_holder, whose only enablement a re-export withdraws.
+# And orders that no window changes in the months before those the windows change: the prior
+# month of December 2020, the prior year of June 2021 and of January 2021 (whose prior month,
+# December 2020, changes), so a month mart must carry their stored figures forward.
 PLANTED_ORDERS = ", ".join([
     version("yr_o1", "yr_b1", "100.00", "0.00", "paid", "2020-12-31 23:20:00+08",
             "2020-12-31 23:30:00+08", "2020-12-31 23:30:00+08", "2020-12-31", 1),
@@ -95,6 +98,9 @@ PLANTED_ORDERS = ", ".join([
           ("nh_o2", "nh_b1", "sh_new_holder", "2021-01-05"),
           ("nh_o3", "nh_b2", "sh_new_holder", "2021-02-10"),
           ("lh_o1", "lh_b1", "sh_lost_holder", "2020-12-15"),
+          ("cf_o1", "cf_b1", "sh_planted", "2020-01-15"),
+          ("cf_o2", "cf_b1", "sh_planted", "2020-06-15"),
+          ("cf_o3", "cf_b2", "sh_planted", "2020-11-20"),
       ]),
 ])  # fmt: skip
 
