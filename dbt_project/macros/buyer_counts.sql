@@ -6,10 +6,9 @@
   A buyer's rows in int_orders_by_scope change only when the buyer is in int_touched_buyers, and
   their rows before and after the run are orders_by_scope over fct_orders__before and
   fct_orders__after (fct_orders keeps those buyers' rows as they were and as it left them, see
-  changed_rows.sql). So a group's count after the run is its
-  stored count, plus the touched buyers' contributions after the run, less their contributions
-  before it. Every count is a sum of 0/1 contributions per buyer, so this equals a recount
-  exactly.
+  changed_rows.sql). So a group's count after the run is its stored count, plus the touched
+  buyers' contributions after the run, less their contributions before it. Every count is a sum
+  of 0/1 contributions per buyer, so this equals a recount exactly.
 
   `contributions`: a query over `__ORDERS__ as orders` (rows of int_orders_by_scope) returning
   the `keys` columns and one 0/1 column per name in `counts`, one row per buyer and group. It
