@@ -19,7 +19,7 @@ from helpers import run_command
 
 from orchestration.cli.runner import ROOM_HINT, cause_line
 from orchestration.defs.resources import WarehouseDuckDB
-from orchestration.settings import DBT_PROJECT_DIR, Settings
+from orchestration.settings import CHECKPOINT_THRESHOLD, DBT_PROJECT_DIR, Settings
 from orchestration.warehouse.connection import connect
 
 SPILLING_QUERY = (
@@ -78,3 +78,29 @@ def test_dbt_keeps_to_the_cap(tmp_path: Path) -> None:
     completed = dbt_show(ROOMY)
     assert completed.returncode == 0, completed.stdout[-3000:]
     assert "3000000" in completed.stdout
+
+
+def test_dbt_and_the_resource_checkpoint_at_the_project_threshold(tmp_path: Path) -> None:
+    """The checkpoint threshold (settings.CHECKPOINT_THRESHOLD) reaches dbt through the profile
+    and Dagster's resource through its config; at DuckDB's default of 16 MB, a daily run
+    checkpointed inside a model's commit."""
+    query = "select current_setting('checkpoint_threshold') as threshold"
+    config = settings(tmp_path, ROOMY)
+    expected = (
+        duckdb.connect(config={"checkpoint_threshold": CHECKPOINT_THRESHOLD})
+        .execute(query)
+        .fetchone()[0]
+    )
+    assert expected != duckdb.connect().execute(query).fetchone()[0]  # not DuckDB's default
+    resource = WarehouseDuckDB(
+        database=str(config.warehouse_path), connection_config=config.duckdb_config()
+    )
+    with resource.get_connection() as conn:
+        assert conn.execute(query).fetchone()[0] == expected
+    shown = run_command([
+        "dbt", "show", "--inline", query,
+        "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+        "--target-path", str(tmp_path / "target"), "--vars", json.dumps(config.dbt_vars()),
+    ])  # fmt: skip
+    assert shown.returncode == 0, shown.stdout[-3000:]
+    assert expected in shown.stdout

@@ -36,12 +36,14 @@ def test_environment_then_arguments(tmp_path: Path) -> None:
         "memory_limit": "2GB",
         "temp_directory": str(tmp_path / "arg.spill"),
         "max_temp_directory_size": "10GB",
+        "checkpoint_threshold": "1GB",
     }
     assert settings.dbt_vars() == {
         "warehouse_path": str(tmp_path / "arg.duckdb"),
         "duckdb_memory_limit": "2GB",
         "duckdb_temp_directory": str(tmp_path / "arg.spill"),
         "duckdb_max_temp_directory_size": "10GB",
+        "duckdb_checkpoint_threshold": "1GB",
     }
 
 
