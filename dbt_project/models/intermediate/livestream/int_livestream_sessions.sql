@@ -1,5 +1,6 @@
 -- Livestream sessions as of their latest export, kept incrementally: a run for a window of
--- export dates replaces the sessions exported in it (a re-export replaces the session).
+-- export dates recomputes the sessions exported in it from all of their versions (a re-export
+-- replaces the session), choosing the latest with a hash aggregate (macro deduplicate).
 {{ config(**keyed_state(
     'session_id',
     pre_hook=[
@@ -10,6 +11,15 @@
     post_hook=["{{ empty_rows_before() }}"],
     deleted_first=true,
 )) }}
+
+with versions as (
+    select * from {{ ref('stg_platform__livestream_sessions') }}
+    where {{ when_incremental(of_touched_keys('session_id')) }}
+),
+
+latest as (
+    {{ deduplicate('versions', unique_by=['session_id'], latest_by=lineage_columns()) }}
+)
 
 select
     session_id,
@@ -22,5 +32,4 @@ select
     peak_concurrent,
     interactions,
     exported_on
-from {{ ref('stg_platform__livestream_sessions') }}
-where {{ when_incremental(of_touched_keys('session_id')) }}
+from latest
