@@ -1,19 +1,20 @@
-{#- A dimension's lifetime order figures, one row per `entity` (shop_id, streamer_id) of
-    fct_orders: counted orders, distinct buyers, GMV, net GMV, private-domain GMV, first and last
-    paid day. `lifetime_order_columns` selects them from that relation, zero when none. -#}
+{#- A dimension's lifetime order figures, one row per `entity` (shop, streamer) with a counted
+    order, keyed `<entity>_id`: counted orders, distinct buyers, GMV, net GMV, private-domain GMV, first and
+    last paid day, summed over the entity's months in int_lifetime_orders_monthly.
+    `lifetime_order_columns` selects them from that relation, zero when none. -#}
 {% macro lifetime_orders(entity) -%}
     select
-        {{ entity }},
-        count(*) as orders,
-        count(distinct buyer_id) as buyers,
+        entity_id as {{ entity }}_id,
+        sum(orders) as orders,
+        sum(buyers) as buyers,
         sum(gmv) as gmv,
         sum(net_gmv) as net_gmv,
-        sum(case when traffic_domain = 'private' then gmv else 0 end) as private_gmv,
-        min(paid_date) as first_paid_date,
-        max(paid_date) as last_paid_date
-    from {{ ref('fct_orders') }}
-    where {{ entity }} is not null
-    group by {{ entity }}
+        sum(private_gmv) as private_gmv,
+        min(first_paid_date) as first_paid_date,
+        max(last_paid_date) as last_paid_date
+    from {{ ref('int_lifetime_orders_monthly') }}
+    where entity = '{{ entity }}'
+    group by entity_id
 {%- endmacro %}
 
 {% macro lifetime_order_columns(relation) -%}

@@ -3,7 +3,8 @@
 -- Every shop that appears in a counted order, a streamer snapshot, a trust-card event or an
 -- enforcement action against a shop has a row.
 with shops as (
-    select shop_id from {{ ref('fct_orders') }}
+    select entity_id as shop_id from {{ ref('int_lifetime_orders_monthly') }}
+    where entity = 'shop'
     union
     select shop_id from {{ ref('int_streamers_latest') }}
     where shop_id is not null
@@ -48,7 +49,7 @@ enforcement as (
 ),
 
 orders as (
-    {{ lifetime_orders('shop_id') }}
+    {{ lifetime_orders('shop') }}
 )
 
 select

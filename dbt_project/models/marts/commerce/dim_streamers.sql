@@ -7,8 +7,8 @@ with streamers as (
     union
     select streamer_id from {{ ref('fct_livestream_sessions') }}
     union
-    select streamer_id from {{ ref('fct_orders') }}
-    where streamer_id is not null
+    select entity_id as streamer_id from {{ ref('int_lifetime_orders_monthly') }}
+    where entity = 'streamer'
 ),
 
 sessions as (
@@ -22,7 +22,7 @@ sessions as (
 ),
 
 orders as (
-    {{ lifetime_orders('streamer_id') }}
+    {{ lifetime_orders('streamer') }}
 ),
 
 unknown_tier as (
