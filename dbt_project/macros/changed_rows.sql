@@ -106,6 +106,19 @@
     {{ when_incremental(column ~ ' in (' ~ months ~ ')') }}
 {%- endmacro %}
 
+{#- The counted orders of `orders` (fct_orders' or int_orders_attributed's rows) with their paid
+    month as `month_start`; in an incremental run only those paid in the months `months` lists. -#}
+{% macro orders_paid_in_months(orders, months) -%}
+    select *
+    from (
+        select
+            orders.*,
+            {{ period_start('month', 'orders.paid_date') }} as month_start
+        from {{ orders }} as orders
+    ) as orders
+    where {{ in_months('month_start', months) }}
+{%- endmacro %}
+
 {#- Pre-hook: delete the rows matching `condition` (incremental runs only). -#}
 {% macro delete_where(condition) -%}
     {%- if is_incremental() -%}

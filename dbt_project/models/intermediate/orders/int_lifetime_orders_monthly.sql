@@ -17,14 +17,7 @@
                   ('streamer', 'streamer_id', 'streamer_order_seq')] %}
 
 with orders as (
-    select *
-    from (
-        select
-            orders.*,
-            {{ period_start('month', 'orders.paid_date') }} as month_start
-        from {{ ref('fct_orders') }} as orders
-    ) as orders
-    where {{ in_months('month_start', changed) }}
+    {{ orders_paid_in_months(ref('fct_orders'), changed) }}
 )
 
 {% for entity, entity_id, sequence in scopes %}

@@ -37,14 +37,7 @@
 -- depends_on: {{ ref('int_changed_months') }}
 
 with orders as (
-    select *
-    from (
-        select
-            orders.*,
-            {{ period_start('month', 'orders.paid_date') }} as month_start
-        from {{ ref('int_orders_attributed') }} as orders
-    ) as orders
-    where {{ in_months('month_start', changed) }}
+    {{ orders_paid_in_months(ref('int_orders_attributed'), changed) }}
 ),
 
 orders_with_tier as (
