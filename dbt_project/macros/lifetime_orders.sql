@@ -1,7 +1,8 @@
 {#- A dimension's lifetime order figures, one row per `entity` (shop, streamer) with a counted
-    order, keyed `<entity>_id`: counted orders, distinct buyers, GMV, net GMV, private-domain GMV, first and
-    last paid day, summed over the entity's months in int_lifetime_orders_monthly.
-    `lifetime_order_columns` selects them from that relation, zero when none. -#}
+    order, keyed `<entity>_id`: counted orders, distinct buyers, GMV, net GMV, private-domain
+    GMV, first and last paid day, summed over the entity's months in
+    int_lifetime_orders_monthly. `lifetime_order_columns` selects them from that relation, zero
+    when none. -#}
 {% macro lifetime_orders(entity) -%}
     select
         entity_id as {{ entity }}_id,
