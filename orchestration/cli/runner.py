@@ -29,6 +29,7 @@ from dagster import (
 )
 from dagster._core.instance.ref import InstanceRef
 
+from orchestration.dagster_storage import EVENT_BATCH_SIZE, storage_config
 from orchestration.defs import build_definitions
 from orchestration.defs.dbt.assets import DBT_ASSETS_NAME
 from orchestration.defs.dbt.project import (
@@ -102,7 +103,7 @@ def project_instance() -> DagsterInstance:
     ref = InstanceRef.from_dir(
         str(PROJECT_DAGSTER_HOME),
         config_dir=str(REPO_ROOT),
-        overrides={"storage": {"sqlite": {"base_dir": str(storage)}}},
+        overrides={"storage": storage_config(str(storage))},
     )
     return DagsterInstance.from_ref(ref)
 
@@ -333,12 +334,19 @@ def run_pipeline(
 PLANNED_EVENT_PER_ASSET = "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS"
 
 
-def planned_events_setting(days: int) -> dict[str, str | None]:
-    """The environment for creating a run over `days` export dates (see PLANNED_EVENT_PER_ASSET);
-    a variable the user set is kept."""
-    if days == 1 or PLANNED_EVENT_PER_ASSET in os.environ:
+# After the run starts, each ingestion asset stores a materialisation event per export date. With
+# this variable Dagster hands a step's events to the storage together, and the project's storage
+# writes them in one transaction (orchestration/dagster_storage.py).
+EVENT_BATCH_SIZE_VARIABLE = "DAGSTER_EVENT_BATCH_SIZE"
+
+
+def range_run_environment(days: int) -> dict[str, str | None]:
+    """The environment for a run over `days` export dates (see PLANNED_EVENT_PER_ASSET and
+    EVENT_BATCH_SIZE_VARIABLE); a variable the user set is kept."""
+    if days == 1:
         return {}
-    return {PLANNED_EVENT_PER_ASSET: "true"}
+    wanted = {PLANNED_EVENT_PER_ASSET: "true", EVENT_BATCH_SIZE_VARIABLE: EVENT_BATCH_SIZE}
+    return {name: value for name, value in wanted.items() if name not in os.environ}
 
 
 def _run_job(
@@ -366,7 +374,7 @@ def _run_job(
             "dbt build (incremental models for those dates, the marts, every dbt test), then "
             "publishing"
         )
-        with contextlib.redirect_stdout(log), environment_set(planned_events_setting(days)):
+        with contextlib.redirect_stdout(log), environment_set(range_run_environment(days)):
             result = defs.resolve_job_def(UPDATE_JOB).execute_in_process(
                 instance=instance,
                 run_config=run_config,

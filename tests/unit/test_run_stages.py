@@ -4,10 +4,11 @@ the dates it requests (pure helpers)."""
 from __future__ import annotations
 
 from orchestration.cli.runner import (
+    EVENT_BATCH_SIZE_VARIABLE,
     PLANNED_EVENT_PER_ASSET,
     cause_line,
     failure_reason,
-    planned_events_setting,
+    range_run_environment,
     stage_of,
 )
 from orchestration.defs.automation import consecutive_ranges, landing_run_requests
@@ -60,9 +61,16 @@ def test_new_dates_are_requested_as_ranges_of_consecutive_days() -> None:
     assert landing_run_requests(versions, versions) == []
 
 
-def test_a_range_of_dates_is_planned_in_one_event_per_asset(monkeypatch) -> None:
+def test_a_range_of_dates_plans_one_event_per_asset_and_stores_events_in_batches(
+    monkeypatch,
+) -> None:
     monkeypatch.delenv(PLANNED_EVENT_PER_ASSET, raising=False)
-    assert planned_events_setting(1) == {}  # a day's run: Dagster's default, per partition
-    assert planned_events_setting(2) == {PLANNED_EVENT_PER_ASSET: "true"}
+    monkeypatch.delenv(EVENT_BATCH_SIZE_VARIABLE, raising=False)
+    assert range_run_environment(1) == {}  # a day's run: Dagster's defaults
+    assert range_run_environment(2) == {
+        PLANNED_EVENT_PER_ASSET: "true",
+        EVENT_BATCH_SIZE_VARIABLE: "10000",
+    }
     monkeypatch.setenv(PLANNED_EVENT_PER_ASSET, "false")  # the user's own choice stands
-    assert planned_events_setting(365) == {}
+    monkeypatch.setenv(EVENT_BATCH_SIZE_VARIABLE, "0")
+    assert range_run_environment(365) == {}
