@@ -140,6 +140,16 @@ REEXPORTED_SESSION = (
 )
 
 
+# The last streamer snapshot delivered twice in the same export, the second time in a later file
+# with another follower count: the later file wins, in the latest snapshot and the month's tier.
+REDELIVERED_SNAPSHOT = (
+    "insert into raw.streamers select * replace (follower_count * 1000 + 1 as follower_count, "
+    "'zz_redelivered' as _source_file) from raw.streamers "
+    "where _partition_dt = (select max(_partition_dt) from raw.streamers) "
+    "order by streamer_id limit 1"
+)
+
+
 def insert_orders(conn: duckdb.DuckDBPyConnection, values_sql: str) -> None:
     """Rows of PLANTED_COLUMNS, given as SQL `values` tuples, inserted into raw.orders."""
     conn.execute(
@@ -270,6 +280,7 @@ def reference(
         insert_orders(conn, PLANTED_ORDERS)
         insert_trust_card_events(conn, PLANTED_TRUST_CARD_EVENTS)
         conn.execute(REEXPORTED_SESSION)
+        conn.execute(REDELIVERED_SNAPSHOT)
     dbt(parsed_project, warehouse, folder / "target", "run", "--full-refresh")
     return warehouse
 
@@ -302,8 +313,8 @@ def a_day_restates(manifest, warehouse: Path, expected: Path, day: date) -> None
 
 
 def test_windows_in_order(reference: Path, parsed_project, tmp_path: Path) -> None:
-    """Late refunds (one crossing a year), a late first order, a new holder of a trust right and
-    a session's second export arrive in later windows."""
+    """Late refunds (one crossing a year), a late first order, a new holder of a trust right, a
+    session's second export and a snapshot delivered twice arrive in later windows."""
     windows = [(date(2021, 6, 14), date(2021, 6, 19)), (date(2021, 6, 20), date(2021, 6, 26)),
                (date(2021, 6, 27), date(2021, 7, 1))]  # fmt: skip
     replayed = replay(parsed_project, reference, tmp_path, date(2021, 6, 14), windows)
@@ -314,7 +325,17 @@ def test_windows_in_order(reference: Path, parsed_project, tmp_path: Path) -> No
             "as kept inner join raw.livestream_sessions as planted using (session_id) "
             "where planted._source_file = 'planted'"
         ).fetchone()
+        latest, of_the_month, redelivered = conn.execute(
+            "select latest.follower_count, monthly.follower_count, planted.follower_count "
+            "from raw.streamers as planted "
+            "inner join intermediate.int_streamers_latest as latest using (streamer_id) "
+            "inner join intermediate.int_streamer_monthly_fan_tiers as monthly "
+            "on monthly.streamer_id = planted.streamer_id "
+            "and monthly.month_start = date_trunc('month', planted._partition_dt) "
+            "where planted._source_file = 'zz_redelivered'"
+        ).fetchone()
     assert kept == reexported  # REEXPORTED_SESSION: the later export wins
+    assert latest == of_the_month == redelivered  # REDELIVERED_SNAPSHOT: the later file wins
 
 
 def test_windows_out_of_order(reference: Path, parsed_project, tmp_path: Path) -> None:

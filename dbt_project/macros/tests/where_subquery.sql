@@ -60,8 +60,8 @@
 {#-
   The rows of `relation` an incremental run wrote, as a condition on its own columns, by the
   `kind` its model declares: `touched_buyers` (the buyer-keyed models: the buyers in
-  int_touched_buyers), `touched_orders` (the orders in <model>__touched), `export_window` (a
-  staging view: rows exported in the window). None outside an incremental run.
+  int_touched_buyers) or `touched_orders` (the orders in <model>__touched). None outside an
+  incremental run.
 -#}
 {% macro rows_a_run_wrote(kind, relation) -%}
     {%- set window = given_export_window() -%}
@@ -78,8 +78,6 @@
         {{ return(
             'order_id in (select order_id from ' ~ bookkeeping_relation(relation, '__touched') ~ ')'
         ) }}
-    {%- elif kind == 'export_window' -%}
-        {{ return('exported_on between ' ~ window[0] ~ ' and ' ~ window[1]) }}
     {%- endif -%}
     {{ exceptions.raise_compiler_error("rows_a_run_writes: unknown kind '" ~ kind ~ "'") }}
 {%- endmacro %}

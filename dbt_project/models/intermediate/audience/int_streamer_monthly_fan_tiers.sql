@@ -1,5 +1,6 @@
 -- Each streamer's fan tier per month, from the follower_count of their last snapshot (by export
--- date) in that month. Months without a snapshot have no row: marts report those as 'unknown'.
+-- date, then file and row) in that month. Months without a snapshot have no row: marts report
+-- those as 'unknown'.
 --
 -- Incremental, by month: a run recomputes the months its export window overlaps (their last
 -- snapshot may have changed), from the snapshots exported in those months only.
@@ -19,7 +20,7 @@ with snapshots as (
         follower_count,
         row_number() over (
             partition by streamer_id, {{ period_start('month', 'exported_on') }}
-            order by exported_on desc
+            order by exported_on desc, source_file desc, source_row desc
         ) as recency
     from {{ ref('stg_platform__streamers') }}
     where {{ in_export_window_months('exported_on') }}

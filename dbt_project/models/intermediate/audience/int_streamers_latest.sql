@@ -18,10 +18,15 @@
 )) }}
 {%- set columns = 'streamer_id, shop_id, category, follower_count, created_at, exported_on' %}
 
-with window_snapshots as (
-    select {{ columns }}
+with window_versions as (
+    select *
     from {{ ref('stg_platform__streamers') }}
     where {{ in_export_window('exported_on') }}
+),
+
+-- The latest of the window's snapshots of each streamer in it (export date, file, row).
+window_snapshots as (
+    {{ deduplicate('window_versions', ['streamer_id'], lineage_columns()) }}
 ),
 
 {% if is_incremental() %}
@@ -35,10 +40,18 @@ with window_snapshots as (
             {{ in_export_window('stored.exported_on') }}
             and window_snapshots.streamer_id is null
     ),
+
+    dropped_versions as (  -- noqa: ST03
+        select *
+        from {{ ref('stg_platform__streamers') }}
+        where streamer_id in (select dropped.streamer_id from dropped)
+    ),
 {% endif %}
 
+-- At most two per streamer, with different export dates: the window's snapshot, and the stored
+-- one from before the window, or the latest of a dropped streamer's other snapshots.
 candidates as (
-    select * from window_snapshots
+    select {{ columns }} from window_snapshots
     {% if is_incremental() %}
         union all
         select {{ columns }}
@@ -46,8 +59,8 @@ candidates as (
         where not ({{ in_export_window('exported_on') }})
         union all
         select {{ columns }}
-        from {{ ref('stg_platform__streamers') }}
-        where streamer_id in (select dropped.streamer_id from dropped)
+        from ({{ deduplicate('dropped_versions', ['streamer_id'], lineage_columns()) }})
+            as dropped_latest
     {% endif %}
 ),
 
