@@ -22,7 +22,7 @@
 {% macro record_rows_before(slice_condition) -%}
     {%- if is_incremental() -%}
     {{ replace_table_as(rows_before(this)) }}
-    select * from {{ this }} where {{ slice_condition }}
+    {{ rows_where(this, slice_condition) }}
     {%- else -%}
     select 1
     {%- endif -%}
@@ -36,7 +36,32 @@
     build, an empty copy with the model's columns. -#}
 {% macro record_rows_after(slice_condition) -%}
     {{ replace_table_as(rows_after(this)) }}
-    select * from {{ this }} where {{ slice_condition if is_incremental() else '1 = 0' }}
+    {{ rows_where(this, slice_condition if is_incremental() else '1 = 0') }}
+{%- endmacro %}
+
+{#-
+  `select *` of the rows of the table `relation` where `condition` holds. On DuckDB, in an
+  incremental run, the condition is first evaluated on the columns it names only, and the
+  matching rows, a run's small slice, are then fetched whole by rowid: a copy of the touched
+  buyers' 85 k rows reads every column of those rows, not of all 3 M (0.33 → 0.19 s for
+  fct_orders' copy at 300 days, 0.30 → 0.13 s for int_orders_latest's). A full build reads
+  the table once, as written.
+-#}
+{% macro rows_where(relation, condition) -%}
+    {{ return(adapter.dispatch('rows_where', 'live_commerce_warehouse')(relation, condition)) }}
+{%- endmacro %}
+
+{% macro default__rows_where(relation, condition) -%}
+    select * from {{ relation }} where {{ condition }}
+{%- endmacro %}
+
+{% macro duckdb__rows_where(relation, condition) -%}
+    {%- if is_incremental() -%}
+    select * from {{ relation }}
+    where rowid in (select rowid from {{ relation }} where {{ condition }})
+    {%- else -%}
+    {{ default__rows_where(relation, condition) }}
+    {%- endif -%}
 {%- endmacro %}
 
 {#- Post-hook: after a full build, an empty copy with the model's columns. -#}

@@ -10,8 +10,7 @@
 -- depends_on: {{ ref('int_touched_buyers') }}
 
 with counted_orders as (
-    select * from {{ ref('int_orders_latest') }}
-    where is_counted and {{ of_touched_buyers() }}
+    {{ rows_where(ref('int_orders_latest'), 'is_counted and ' ~ of_touched_buyers()) }}
 ),
 
 follow_at_payment as (

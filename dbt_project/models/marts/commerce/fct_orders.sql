@@ -15,6 +15,14 @@
 )) }}
 -- depends_on: {{ ref('int_touched_buyers') }}
 
+with orders as (
+    {{ rows_where(ref('int_orders_attributed'), of_touched_buyers()) }}
+),
+
+sequences as (
+    {{ rows_where(ref('int_order_sequences'), of_touched_buyers()) }}
+)
+
 select
     orders.order_id,
     orders.buyer_id,
@@ -38,7 +46,6 @@ select
     sequences.platform_order_seq >= 2 as is_platform_repurchase,
     sequences.shop_order_seq >= 2 as is_shop_repurchase,
     coalesce(sequences.streamer_order_seq >= 2, false) as is_streamer_repurchase
-from {{ ref('int_orders_attributed') }} as orders
-inner join {{ ref('int_order_sequences') }} as sequences
+from orders
+inner join sequences
     on orders.order_id = sequences.order_id
-where {{ of_touched_buyers('orders.buyer_id') }}
