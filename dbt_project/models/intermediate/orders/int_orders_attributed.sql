@@ -10,7 +10,8 @@
 -- depends_on: {{ ref('int_touched_buyers') }}
 
 with counted_orders as (
-    {{ rows_where(ref('int_orders_latest'), 'is_counted and ' ~ of_touched_buyers()) }}
+    select * from {{ ref('int_orders_latest') }}
+    where is_counted and {{ of_touched_buyers() }}
 ),
 
 follow_at_payment as (
