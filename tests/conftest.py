@@ -7,6 +7,7 @@ that needs them, so that they run while the unit tests, which need neither, do."
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,8 @@ from helpers import (
     lcw,
     sample_build,
 )
+
+from orchestration.dagster_storage import storage_config
 
 TESTS_DIR = Path(__file__).parent
 E2E_DIR = TESTS_DIR / "e2e"
@@ -41,9 +44,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session", autouse=True)
 def isolated_dagster_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Runs the tests start record into a throwaway Dagster instance, never the project's: in
-    memory (/dev/shm) where the machine has it. Its SQLite event log commits each of a run's
-    events, one per asset and export date, thousands for a run over weeks; on disk the syncs
-    took a third of such an `lcw run`."""
+    memory (/dev/shm) where the machine has it, with the project's storage, as `lcw` uses it
+    without DAGSTER_HOME (orchestration/dagster_storage.py). Its SQLite event log commits each
+    of a run's events, one per asset and export date, thousands for a run over weeks; on disk
+    the syncs took a third of such an `lcw run`."""
     import os
     import shutil
     import tempfile
@@ -54,9 +58,12 @@ def isolated_dagster_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
         home = Path(tempfile.mkdtemp(prefix="lcw-tests-dagster-home-", dir=shm))
     else:
         home = tmp_path_factory.mktemp("dagster_home")
-    (home / "dagster.yaml").write_text(
-        "concurrency:\n  pools:\n    default_limit: 1\ntelemetry:\n  enabled: false\n"
-    )
+    instance = {
+        "concurrency": {"pools": {"default_limit": 1}},
+        "telemetry": {"enabled": False},
+        "storage": storage_config(str(home / "storage")),
+    }
+    (home / "dagster.yaml").write_text(json.dumps(instance))  # JSON is YAML
     previous = os.environ.get("DAGSTER_HOME")
     os.environ["DAGSTER_HOME"] = str(home)
     yield home
