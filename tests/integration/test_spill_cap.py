@@ -6,6 +6,10 @@ DuckDB does not enforce the cap when it is given at connect time (orchestration/
 connection.py); a 100 M-order build filled the disk that way. Each test runs one aggregate that
 spills about 100 MB under a 64 MB memory limit, with a cap of 16 MB, and then with 2 GB, under
 which the same query completes (so it is the cap that stops it, not the memory).
+
+dbt and Dagster's resource also open with the project's checkpoint threshold (1 GB of
+write-ahead log, not DuckDB's 16 MB), so that a daily run does not checkpoint inside a model's
+commit.
 """
 
 from __future__ import annotations
