@@ -1,18 +1,12 @@
 -- One row: the first and last paid_at of the counted orders an incremental run added, removed or
--- moved (a refund does not move an order), and the data's last paid_at before and after the run
--- (earlier_end <= later_end). trust_card_impact recomputes the enablements whose windows these
--- reach. All NULL after a full build, or when no order moved.
+-- moved (int_changed_paid_orders; a refund does not move an order), and the data's last paid_at
+-- before and after the run (earlier_end <= later_end). trust_card_impact recomputes the
+-- enablements whose windows these reach. All NULL after a full build, or when no order moved.
 -- Tagged `bookkeeping`: not a business model, so the lower-bound script leaves it out.
 {{ config(tags=['bookkeeping']) }}
 
 with moved as (
-    select paid_at
-    from ({{ changed_rows(
-        ref('fct_orders'),
-        'buyer_id',
-        columns='order_id, shop_id, buyer_id, paid_at',
-        after=true,
-    ) }}) as changed
+    select paid_at from {{ ref('int_changed_paid_orders') }}
 ),
 
 data_ends as (

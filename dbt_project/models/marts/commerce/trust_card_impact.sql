@@ -5,8 +5,9 @@
 --
 -- Incremental, by enablement (macros/trust_card_impact.sql): a run computes its new
 -- enablements from the orders within reach of their windows, and updates the stored ones its
--- changes reach by the difference those changes make: the touched buyers' pairs after the run
--- less before it, and the pairs of the shops that gained or lost the right.
+-- changes reach by the difference those changes make: the pairs (shop, buyer) with an order the
+-- run added, removed or moved, after the run less before it, and the pairs of the shops that
+-- gained or lost the right. Every other pair's intervals are the same before and after.
 {%- set window_days = 90 %}
 {%- set keys = ['shop_id', 'trust_right', 'enabled_at'] %}
 {{ config(**keyed_state(
@@ -21,7 +22,7 @@
     deleted_first=true,
 )) }}
 -- depends_on: {{ ref('int_changed_paid_span') }}
--- depends_on: {{ ref('int_touched_buyers') }}
+-- depends_on: {{ ref('int_changed_paid_orders') }}
 
 with all_enablements as (
     select shop_id, trust_right, enabled_at
@@ -91,10 +92,21 @@ order_reach as (  -- noqa: ST03
     from new_enablements
 ),
 
+-- The pairs whose intervals an incremental run changed: those of the orders it added, removed or
+-- moved, before and after.
+moved_pairs as (  -- noqa: ST03
+    {%- if is_incremental() %}
+        select distinct shop_id, buyer_id from {{ ref('int_changed_paid_orders') }}
+    {%- else %}
+        select shop_id, buyer_id from all_enablements
+        where 1 = 0
+    {%- endif %}
+),
+
 -- Counted orders, as they are now ('after'), and in an incremental run as they were before it
--- ('before', the touched buyers' rows only). Now: all of them on a full build; otherwise those
--- within reach of the new enablements, the touched buyers' and those of shops that gained or
--- lost a right (every order of a pair whose intervals are used, so its intervals are whole).
+-- ('before', the moved pairs' rows only). Now: all of them on a full build; otherwise those
+-- within reach of the new enablements, the moved pairs' and those of shops that gained or lost
+-- a right (every order of a pair whose intervals are used, so its intervals are whole).
 versioned_orders as (
     select 'after' as version, orders.shop_id, orders.buyer_id, orders.order_id, orders.paid_at
     from {{ ref('fct_orders') }} as orders
@@ -104,13 +116,14 @@ versioned_orders as (
         where exists (select 1 from window_starts)
             and (
                 orders.paid_at between order_reach.reach_from and order_reach.reach_to
-                or orders.buyer_id in (select buyer_id from {{ ref('int_touched_buyers') }})
+                or {{ matches_a_row_of('moved_pairs', 'orders', ['shop_id', 'buyer_id']) }}
                 or orders.shop_id in (select shop_id from holder_changes)
             )
         union all
         select 'before' as version, shop_id, buyer_id, order_id, paid_at
-        from {{ rows_before(ref('fct_orders')) }}
+        from {{ rows_before(ref('fct_orders')) }} as orders
         where exists (select 1 from window_starts)
+            and {{ matches_a_row_of('moved_pairs', 'orders', ['shop_id', 'buyer_id']) }}
     {%- endif %}
 ),
 
@@ -164,7 +177,7 @@ coverage as (
 -- control arm of a right counts the pairs of every shop that never held it: all pairs, less
 -- the pairs of the shops that did (cheaper than repeating every pair once per right).
 -- Basis 'whole' (new enablements): every pair now. Basis 'change' (updated enablements): what
--- the run changed, the touched buyers' pairs now (+1) and before (-1), in the holders arm for
+-- the run changed, the moved pairs now (+1) and before (-1), in the holders arm for
 -- the holders before the run, and the pairs now of a shop that gained (+1) or lost (-1) it:
 -- the holders' pairs after the run less before it.
 weighted_coverage as (
@@ -181,8 +194,7 @@ weighted_coverage as (
         case version when 'after' then 1 else -1 end as weight
     from coverage
     {%- if is_incremental() %}
-        where version = 'before'
-            or buyer_id in (select buyer_id from {{ ref('int_touched_buyers') }})
+        where {{ matches_a_row_of('moved_pairs', 'coverage', ['shop_id', 'buyer_id']) }}
     {%- else %}
         where 1 = 0
     {%- endif %}
