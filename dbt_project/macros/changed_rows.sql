@@ -40,28 +40,31 @@
 {%- endmacro %}
 
 {#-
-  `select *` of the rows of the table `relation` where `condition` holds. On DuckDB, in an
-  incremental run, the condition is first evaluated on the columns it names only, and the
-  matching rows, a run's small slice, are then fetched whole by rowid: DuckDB decodes the other
-  columns only in the vectors that hold one of them. At 300 days this took 0.33 → 0.19 s for
-  fct_orders' copy of its 85 k touched-buyer rows (of 3 M) and 0.30 → 0.13 s for
-  int_orders_latest's copy of its 25 k touched orders; it gains nothing where the slice has a
-  row in nearly every vector of 2,048 rows. A full build reads the table once, as written.
+  `select *` of the rows of the table `relation` where `condition` holds. On DuckDB, when the
+  slice is small (`small`; by default in an incremental run), the condition is first evaluated
+  on the columns it names only, and the matching rows are then fetched whole by rowid: DuckDB
+  decodes the other columns only in the vectors that hold one of them. At 300 days this took
+  0.33 → 0.19 s for fct_orders' copy of its 85 k touched-buyer rows (of 3 M) and 0.30 → 0.13 s
+  for int_orders_latest's copy of its 25 k touched orders; it gains nothing where the slice has
+  a row in nearly every vector of 2,048 rows. A full build reads the table once, as written.
 -#}
-{% macro rows_where(relation, condition) -%}
-    {{ return(adapter.dispatch('rows_where', 'live_commerce_warehouse')(relation, condition)) }}
+{% macro rows_where(relation, condition, small=none) -%}
+    {%- set small = is_incremental() if small is none else small -%}
+    {{ return(adapter.dispatch('rows_where', 'live_commerce_warehouse')(
+        relation, condition, small
+    )) }}
 {%- endmacro %}
 
-{% macro default__rows_where(relation, condition) -%}
+{% macro default__rows_where(relation, condition, small) -%}
     select * from {{ relation }} where {{ condition }}
 {%- endmacro %}
 
-{% macro duckdb__rows_where(relation, condition) -%}
-    {%- if is_incremental() -%}
+{% macro duckdb__rows_where(relation, condition, small) -%}
+    {%- if small -%}
     select * from {{ relation }}
     where rowid in (select rowid from {{ relation }} where {{ condition }})
     {%- else -%}
-    {{ default__rows_where(relation, condition) }}
+    {{ default__rows_where(relation, condition, small) }}
     {%- endif -%}
 {%- endmacro %}
 
@@ -79,7 +82,8 @@
   The rows of `relation` that this run added, removed or changed: its slice before the run
   (rows_before) against the same slice now, compared on every column, or on `columns` only (a
   select list). The slice now is the rows whose `key` is in `touched` (default: the relation's
-  own <model>__touched table), or, for a model that records it (`after`), its rows_after.
+  own <model>__touched table; a run's few keys, fetched by rowid), or, for a model that records
+  it (`after`), its rows_after.
 -#}
 {% macro changed_rows(relation, key, touched=none, columns='*', after=false) -%}
     {%- set touched = touched if touched is not none else touched_keys_of(relation) -%}
@@ -87,8 +91,10 @@
         {%- if after %}
         select {{ columns }} from {{ rows_after(relation) }}
         {%- else %}
-        select {{ columns }} from {{ relation }} as slice
-        where slice.{{ key }} in (select {{ key }} from {{ touched }})
+        select {{ columns }}
+        from ({{ rows_where(
+            relation, key ~ ' in (select ' ~ key ~ ' from ' ~ touched ~ ')', small=true
+        ) }}) as slice
         {%- endif %}
     {%- endset -%}
     (

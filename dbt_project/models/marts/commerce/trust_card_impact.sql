@@ -98,7 +98,7 @@ moved_pairs as (  -- noqa: ST03
     {%- if is_incremental() %}
         select distinct shop_id, buyer_id from {{ ref('int_changed_paid_orders') }}
     {%- else %}
-        select shop_id, buyer_id from all_enablements
+        select shop_id, buyer_id from {{ ref('fct_orders') }}
         where 1 = 0
     {%- endif %}
 ),
