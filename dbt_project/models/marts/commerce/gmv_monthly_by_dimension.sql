@@ -11,21 +11,26 @@
     'fan_tier': "case when orders.streamer_id is null then 'none' "
                 ~ "else coalesce(orders.fan_tier, 'unknown') end",
 } %}
-{#- Incremental, by month: a run aggregates the orders of the changed months
-    (int_changed_months) only, and rewrites those months and the months whose prior-month or
-    prior-year figures they are. Every other month's own figures are carried forward as stored
-    (`<model>__before`, copied by the first pre-hook before the second deletes): a month the
-    run did not change has the figures it had. -#}
+{#- Incremental, by month: a run rewrites the changed months (int_changed_months) and the months
+    whose prior-month or prior-year figures they are. It aggregates the orders of the months in
+    which it regrouped orders (int_changed_regrouped_months) only; in the other changed months
+    every slice kept its orders, buyers and GMV, and the run adds to the stored net GMV what it
+    changed: the touched buyers' orders after the run (fct_orders__after) less before it
+    (fct_orders__before). Every other month's own figures are carried forward as stored
+    (`<model>__before`, copied by the first pre-hook before the second deletes). -#}
 {%- set changed = months_shifted(ref('int_changed_months'), [0]) %}
+{%- set regrouped = 'select month_start from ' ~ ref('int_changed_regrouped_months') %}
 {%- set recomputed = months_shifted(ref('int_changed_months'), [0, 1, 12]) %}
+{%- set columns = 'orders.month_start, orders.buyer_id, orders.shop_id, orders.streamer_id, '
+    ~ 'orders.category, orders.entry_point, orders.traffic_domain, orders.gmv, orders.net_gmv' %}
 {{ config(**keyed_state(
     ['month_start', 'dimension', 'dimension_value'],
     pre_hook=[
         "{{ record_rows_before(
             'month_start in ('
-            ~ months_shifted(ref('int_changed_months'), [-12, -11, -1, 1, 11, 12])
-            ~ ') and month_start not in ('
-            ~ months_shifted(ref('int_changed_months'), [0]) ~ ')'
+            ~ months_shifted(ref('int_changed_months'), [-12, -11, -1, 0, 1, 11, 12])
+            ~ ') and month_start not in (select month_start from '
+            ~ ref('int_changed_regrouped_months') ~ ')'
         ) }}",
         "{{ delete_where(
             'month_start in (' ~ months_shifted(ref('int_changed_months'), [0, 1, 12]) ~ ')'
@@ -35,9 +40,31 @@
     deleted_first=true,
 )) }}
 -- depends_on: {{ ref('int_changed_months') }}
+-- depends_on: {{ ref('int_changed_regrouped_months') }}
+-- depends_on: {{ ref('fct_orders') }}
 
+-- The orders aggregated whole ('whole'): every counted order on a full build, those paid in the
+-- regrouped months otherwise. In an incremental run also the touched buyers' orders paid in the
+-- other changed months, after the run (+1) and before it (-1), for their net GMV ('change').
 with orders as (
-    {{ orders_paid_in_months(ref('int_orders_attributed'), changed) }}
+    select
+        'whole' as basis,
+        1 as sign,
+        {{ columns }}
+    from ({{ orders_paid_in_months(ref('int_orders_attributed'), regrouped) }}) as orders
+    {%- if is_incremental() %}
+        {%- for version, sign in [
+            (rows_after(ref('fct_orders')), 1), (rows_before(ref('fct_orders')), -1)
+        ] %}
+            union all
+            select
+                'change' as basis,
+                {{ sign }} as sign,
+                {{ columns }}
+            from ({{ orders_paid_in_months(version, changed) }}) as orders
+            where orders.month_start not in ({{ regrouped }})
+        {%- endfor %}
+    {%- endif %}
 ),
 
 orders_with_tier as (
@@ -53,15 +80,17 @@ orders_with_tier as (
 aggregated as (
     {%- for dimension, value in dimensions.items() %}
         select
+            orders.basis,
             orders.month_start,
             '{{ dimension }}' as dimension,
             {{ value }} as dimension_value,
             count(*) as orders,
             count(distinct orders.buyer_id) as buyers,
             sum(orders.gmv) as gmv,
-            sum(orders.net_gmv) as net_gmv
+            sum(case when orders.sign = 1 then orders.net_gmv else -orders.net_gmv end)
+                as net_gmv
         from orders_with_tier as orders
-        group by orders.month_start, {{ value }}
+        group by orders.basis, orders.month_start, {{ value }}
         {%- if not loop.last %}
             union all
         {%- endif %}
@@ -69,11 +98,25 @@ aggregated as (
 ),
 
 sliced as (
-    select * from aggregated
+    select month_start, dimension, dimension_value, orders, buyers, gmv, net_gmv
+    from aggregated
+    where basis = 'whole'
     {%- if is_incremental() %}
         union all
-        select month_start, dimension, dimension_value, orders, buyers, gmv, net_gmv
-        from {{ rows_before(this) }}
+        select
+            stored.month_start,
+            stored.dimension,
+            stored.dimension_value,
+            stored.orders,
+            stored.buyers,
+            stored.gmv,
+            stored.net_gmv + coalesce(changes.net_gmv, 0) as net_gmv
+        from {{ rows_before(this) }} as stored
+        left join aggregated as changes
+            on changes.basis = 'change'
+            and stored.month_start = changes.month_start
+            and stored.dimension = changes.dimension
+            and stored.dimension_value = changes.dimension_value
     {%- endif %}
 )
 
