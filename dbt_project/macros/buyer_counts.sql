@@ -16,9 +16,9 @@
   the `keys` columns, one 0/1 column per name in `counts` and one money column per name in
   `money_sums`, one row per buyer (or order) and group. It runs over every row on a full build;
   in an incremental run over the touched buyers' rows after the run and before it. Groups whose
-  figures change are returned with the stored figures added; a group left with no buyer comes
-  back with 0 and the model's post-hook `delete_where('buyers = 0')` removes it (no group
-  without buyers has a row).
+  figures change are returned with the stored figures added; a group left with no buyer (or
+  order) comes back with 0 and the model's post-hook `delete_where('buyers = 0')` (or
+  `'orders = 0'`) removes it (no group without buyers has a row).
 -#}
 {% macro buyer_counts(contributions, keys, counts, money_sums=[]) -%}
     {%- set by_scope = ref('int_orders_by_scope') -%}
