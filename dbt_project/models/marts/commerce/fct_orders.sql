@@ -1,9 +1,14 @@
 -- One row per counted order (paid_at not null), in its latest version. The single place where an
 -- order's GMV, traffic domain and repurchase position meet; every commerce mart aggregates this.
+-- An order's position in its buyer's counted orders within each scope is ordered by paid_at,
+-- ties broken by order_id; a repurchase is a 2nd or later order in a scope. Orders without a
+-- streamer have no streamer-scope position. Positions are bigint on every engine (row_number()
+-- is bigint in DuckDB, int in Spark).
 --
--- Incremental, by buyer: a run recomputes the orders of the buyers in int_touched_buyers, and
--- keeps those buyers' rows as they were before it (fct_orders__before) and as it left them
--- (fct_orders__after) for the models that restate what changed (macros/changed_rows.sql).
+-- Incremental, by buyer: a run recomputes the orders of the buyers in int_touched_buyers (a late
+-- first order shifts all of the buyer's later positions), and keeps those buyers' rows as they
+-- were before it (fct_orders__before) and as it left them (fct_orders__after) for the models
+-- that restate what changed (macros/changed_rows.sql).
 {{ config(**keyed_state(
     'order_id',
     pre_hook=[
@@ -19,33 +24,45 @@ with orders as (
     {{ rows_where(ref('int_orders_attributed'), of_touched_buyers()) }}
 ),
 
-sequences as (
-    {{ rows_where(ref('int_order_sequences'), of_touched_buyers()) }}
+sequenced as (
+    select
+        orders.*,
+        cast(row_number() over (
+            partition by buyer_id order by paid_at, order_id
+        ) as {{ dbt.type_bigint() }}) as platform_order_seq,
+        cast(row_number() over (
+            partition by buyer_id, shop_id order by paid_at, order_id
+        ) as {{ dbt.type_bigint() }}) as shop_order_seq,
+        case
+            when streamer_id is not null
+                then cast(row_number() over (
+                        partition by buyer_id, streamer_id order by paid_at, order_id
+                    ) as {{ dbt.type_bigint() }})
+        end as streamer_order_seq
+    from orders
 )
 
 select
-    orders.order_id,
-    orders.buyer_id,
-    orders.shop_id,
-    orders.streamer_id,
-    orders.session_id,
-    orders.product_id,
-    orders.category,
-    orders.entry_point,
-    orders.status,
-    orders.created_at,
-    orders.paid_at,
-    orders.paid_date,
-    orders.gmv,
-    orders.refund_amount,
-    orders.net_gmv,
-    orders.traffic_domain,
-    sequences.platform_order_seq,
-    sequences.shop_order_seq,
-    sequences.streamer_order_seq,
-    sequences.platform_order_seq >= 2 as is_platform_repurchase,
-    sequences.shop_order_seq >= 2 as is_shop_repurchase,
-    coalesce(sequences.streamer_order_seq >= 2, false) as is_streamer_repurchase
-from orders
-inner join sequences
-    on orders.order_id = sequences.order_id
+    order_id,
+    buyer_id,
+    shop_id,
+    streamer_id,
+    session_id,
+    product_id,
+    category,
+    entry_point,
+    status,
+    created_at,
+    paid_at,
+    paid_date,
+    gmv,
+    refund_amount,
+    net_gmv,
+    traffic_domain,
+    platform_order_seq,
+    shop_order_seq,
+    streamer_order_seq,
+    platform_order_seq >= 2 as is_platform_repurchase,
+    shop_order_seq >= 2 as is_shop_repurchase,
+    coalesce(streamer_order_seq >= 2, false) as is_streamer_repurchase
+from sequenced
