@@ -18,7 +18,7 @@ from orchestration.defs.resources import PublishedMarts
 from orchestration.settings import WAREHOUSE_POOL
 from orchestration.warehouse.build_log import recent_builds
 from orchestration.warehouse.publish import (
-    FCT_ORDERS_PATCH,
+    INCREMENTAL_PATCHES,
     PUBLISHED_SCHEMA,
     build_stamp_path,
     publish_marts_patching,
@@ -34,20 +34,28 @@ def mart_keys(dbt_assets: Sequence[AssetsDefinition]) -> list[AssetKey]:
     return sorted(keys, key=lambda key: key.to_user_string())
 
 
-def publish_duckdb_marts(conn: DuckDBPyConnection, path: Path) -> tuple[dict[str, int], str]:
-    """Publish, patching fct_orders when the previous copy holds the build just before this
-    one and this one was incremental; otherwise copy every mart. The copy is stamped with the
-    build it holds (a stamp is removed first, so a crash leaves none and the next one copies)."""
+def publish_duckdb_marts(
+    conn: DuckDBPyConnection, path: Path
+) -> tuple[dict[str, int], dict[str, str]]:
+    """Publish, patching the marts as large as the history (INCREMENTAL_PATCHES) when the
+    previous copy holds the build just before this one and this one was incremental; otherwise
+    copy every mart. Returns the row counts and, for each of those marts, how the copy got it
+    ("patched" or "copied in full"). The copy is stamped with the build it holds (a stamp is
+    removed first, so a crash leaves none and the next one copies)."""
     builds = recent_builds(conn)
     stamp = build_stamp_path(path)
     held = stamp.read_text(encoding="utf-8").strip() if stamp.exists() else None
     follows_held = len(builds) == 2 and builds[1][0].isoformat() == held
-    patch = FCT_ORDERS_PATCH if follows_held and not builds[0][1] else None
+    patches = INCREMENTAL_PATCHES if follows_held and not builds[0][1] else ()
     stamp.unlink(missing_ok=True)
-    rows, patched = publish_marts_patching(conn, path, patch)
+    rows, patched = publish_marts_patching(conn, path, patches)
     if builds:
         stamp.write_text(builds[0][0].isoformat(), encoding="utf-8")
-    return rows, "patched" if patched else "copied in full"
+    how = {
+        patch.table: "patched" if patch.table in patched else "copied in full"
+        for patch in INCREMENTAL_PATCHES
+    }
+    return rows, how
 
 
 def build_published_asset(marts: list[AssetKey]) -> AssetsDefinition:
@@ -68,10 +76,10 @@ def build_published_asset(marts: list[AssetKey]) -> AssetsDefinition:
     def published_marts(
         context: AssetExecutionContext, warehouse: DuckDBResource, published: PublishedMarts
     ) -> MaterializeResult:
-        fct_orders = None  # how the copy got fct_orders: patched, or copied in full
+        how: dict[str, str] = {}  # how the copy got each large mart: patched, or copied in full
         if published.spark_lake is None:
             with warehouse.get_connection() as conn:
-                rows, fct_orders = publish_duckdb_marts(conn, published.path)
+                rows, how = publish_duckdb_marts(conn, published.path)
         else:  # the spark engine: the marts it built, from the lake
             rows = publish_spark_marts(
                 published.spark_lake,
@@ -84,8 +92,7 @@ def build_published_asset(marts: list[AssetKey]) -> AssetsDefinition:
         context.log.info(f"published {len(rows)} marts to {published.path}")
         metadata: dict[str, object] = {"path": str(published.path), "tables": len(rows)}
         metadata.update({f"rows.{table}": count for table, count in rows.items()})
-        if fct_orders is not None:
-            metadata["fct_orders"] = fct_orders
+        metadata.update(how)
         return MaterializeResult(metadata=metadata)
 
     return published_marts

@@ -27,6 +27,7 @@ What the copy guarantees to BI clients:
 import os
 import shutil
 import stat
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -117,54 +118,70 @@ def _has_load_audit(conn: duckdb.DuckDBPyConnection) -> bool:
 class Patch:
     """Rewrite only some rows of one large mart: the previous published copy is copied, and in
     `table` the rows matching `changed` (a condition over the warehouse's tables) are deleted
-    and the same rows as the build left them (`rows_after`, a table of the warehouse) inserted;
-    every other table is copied in full as usual. Valid only when the previous copy holds the
-    build just before this one, and this build changed no other rows of `table` (the caller
-    checks both)."""
+    and the same rows as the build left them (`rows_after`, a relation of the warehouse)
+    inserted; every other table is copied in full as usual. Valid only when the previous copy
+    holds the build just before this one, and this build changed no other rows of `table` (the
+    caller checks both)."""
 
     table: str
     changed: str
     rows_after: str
 
 
-# fct_orders holds one row per order: the one mart as large as the history. A build rewrites
-# only the rows of the buyers it touched (int_touched_buyers), and keeps them as it left them
-# (fct_orders__after), so a publish after it patches those rows into a copy of the previous
-# published file instead of rewriting every order or reading every order again.
-FCT_ORDERS_PATCH = Patch(
-    "fct_orders",
-    "buyer_id IN (SELECT buyer_id FROM intermediate.int_touched_buyers)",
-    "intermediate.fct_orders__after",
+# The marts as large as the history. A build rewrites only some of their rows, so a publish after
+# it patches those rows into a copy of the previous published file instead of rewriting (and
+# reading) every row again:
+# - fct_orders (one row per order): the rows of the buyers the build touched
+#   (int_touched_buyers), which it keeps as it left them (fct_orders__after);
+# - fct_livestream_sessions (one row per session): the sessions it recomputed
+#   (int_changed_sessions, its `recompute_in`).
+_CHANGED_SESSIONS = "session_id IN (SELECT session_id FROM intermediate.int_changed_sessions)"
+INCREMENTAL_PATCHES = (
+    Patch(
+        "fct_orders",
+        "buyer_id IN (SELECT buyer_id FROM intermediate.int_touched_buyers)",
+        "intermediate.fct_orders__after",
+    ),
+    Patch(
+        "fct_livestream_sessions",
+        _CHANGED_SESSIONS,
+        f"(SELECT * FROM {PUBLISHED_SCHEMA}.fct_livestream_sessions WHERE {_CHANGED_SESSIONS})",
+    ),
 )
 
 
 def publish_marts(conn: duckdb.DuckDBPyConnection, published_path: Path) -> dict[str, int]:
     """Copy every table of the warehouse's `marts` schema, with its comments, into a new file
     and let it replace `published_path` atomically. Returns the row count of each table."""
-    rows, _ = publish_marts_patching(conn, published_path, None)
+    rows, _ = publish_marts_patching(conn, published_path, ())
     return rows
 
 
 def publish_marts_patching(
-    conn: duckdb.DuckDBPyConnection, published_path: Path, patch: Patch | None
-) -> tuple[dict[str, int], bool]:
-    """`publish_marts`, but with `patch` (and a previous copy whose `patch.table` has the
-    warehouse's columns) the new file starts as a copy of the previous one and `patch.table` is
-    only patched. Returns the row counts and whether it patched."""
+    conn: duckdb.DuckDBPyConnection, published_path: Path, patches: Sequence[Patch]
+) -> tuple[dict[str, int], list[str]]:
+    """`publish_marts`, but with `patches` (and a previous copy) the new file starts as a copy
+    of the previous one, and each patch's table that has the warehouse's columns there is only
+    patched. Returns the row counts and the tables patched."""
     published_path.parent.mkdir(parents=True, exist_ok=True)
     staging_path = published_path.with_name(published_path.name + ".publishing")
     staging_path.unlink(missing_ok=True)
     wal_path(staging_path).unlink(missing_ok=True)
     schema = f"publishing.{PUBLISHED_SCHEMA}"
-    patched = patch if patch is not None and published_path.exists() else None
-    if patched is not None:
+    patching: dict[str, Patch] = {}
+    if patches and published_path.exists():
         shutil.copyfile(published_path, staging_path)  # a new file, writable by its owner
         conn.execute(f"ATTACH {quote_literal(str(staging_path))} AS publishing")
-        if _columns(conn, "publishing", patched.table) != _columns(conn, None, patched.table):
-            patched = None
+        patching = {
+            patch.table: patch
+            for patch in patches
+            if (columns := _columns(conn, None, patch.table))
+            and _columns(conn, "publishing", patch.table) == columns
+        }
+        if not patching:  # nothing to patch: a new file, in the storage version BI reads
             conn.execute("DETACH publishing")
             staging_path.unlink()
-    if patched is None:
+    if not patching:
         conn.execute(
             f"ATTACH {quote_literal(str(staging_path))} AS publishing "
             f"(STORAGE_VERSION {quote_literal(PUBLISHED_STORAGE_VERSION)})"
@@ -175,9 +192,9 @@ def publish_marts_patching(
         for table, comment in _mart_tables(conn):
             target = f"{schema}.{quote_ident(table)}"
             source = f"{PUBLISHED_SCHEMA}.{quote_ident(table)}"
-            if patched is not None and table == patched.table:
-                conn.execute(f"DELETE FROM {target} WHERE {patched.changed}")
-                conn.execute(f"INSERT INTO {target} SELECT * FROM {patched.rows_after}")
+            if table in patching:
+                conn.execute(f"DELETE FROM {target} WHERE {patching[table].changed}")
+                conn.execute(f"INSERT INTO {target} SELECT * FROM {patching[table].rows_after}")
             else:
                 conn.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM {source}")
             _copy_comments(conn, table, target, comment)
@@ -193,7 +210,7 @@ def publish_marts_patching(
                         f"IS {quote_literal(column_comment)}"
                     )
                 rows[table] = conn.execute(f"SELECT count(*) FROM {target}").fetchone()[0]
-        if patched is not None:  # a mart the warehouse no longer has
+        if patching:  # a mart the warehouse no longer has
             for (table,) in conn.execute(
                 "SELECT table_name FROM duckdb_tables() WHERE database_name = 'publishing' "
                 "AND schema_name = ?",
@@ -210,7 +227,7 @@ def publish_marts_patching(
     # it must not be replayed into the new one.
     wal_path(published_path).unlink(missing_ok=True)
     os.replace(staging_path, published_path)
-    return rows, patched is not None
+    return rows, sorted(patching)
 
 
 def _copy_comments(

@@ -18,7 +18,7 @@ import pytest
 from helpers import query
 
 from orchestration.warehouse.publish import (
-    FCT_ORDERS_PATCH,
+    INCREMENTAL_PATCHES,
     publish_marts,
     publish_marts_patching,
     wal_path,
@@ -216,11 +216,12 @@ def test_a_long_lived_reader_keeps_its_build_and_sees_the_next_one_on_reconnect(
         assert fresh.execute(total).fetchone()[0] == f"{days * 2:.2f}"
 
 
-def test_a_patched_fct_orders_equals_the_warehouse_and_opens_in_duckdb_1x(
+def test_patched_marts_equal_the_warehouse_and_open_in_duckdb_1x(
     sample_warehouse: Path, tmp_path: Path
 ) -> None:
-    """After an incremental build, the publish patches the touched buyers' rows of fct_orders
-    into a copy of the previous file: one buyer's orders change, one buyer's only order goes."""
+    """After an incremental build, the publish patches the rows the build rewrote into a copy of
+    the previous file: in fct_orders one buyer's orders change and one buyer's only order goes;
+    in fct_livestream_sessions one session changes and one goes."""
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copy2(sample_warehouse, warehouse)
     published = tmp_path / "live_commerce.duckdb"
@@ -242,10 +243,24 @@ def test_a_patched_fct_orders_equals_the_warehouse_and_opens_in_duckdb_1x(
             "from marts.fct_orders where buyer_id in (?, ?)",
             [changed, dropped],
         )
-        _, patched = publish_marts_patching(conn, published, FCT_ORDERS_PATCH)
-    assert patched
-    orders = "select * from marts.fct_orders order by order_id"
-    assert query(published, orders) == query(warehouse, orders)
+        [(session,), (gone,)] = conn.execute(
+            "select session_id from marts.fct_livestream_sessions order by session_id limit 2"
+        ).fetchall()
+        conn.execute(
+            "update marts.fct_livestream_sessions set viewers = viewers + 7 where session_id = ?",
+            [session],
+        )
+        conn.execute("delete from marts.fct_livestream_sessions where session_id = ?", [gone])
+        conn.execute(
+            "create or replace table intermediate.int_changed_sessions as "
+            "select unnest([?, ?]) as session_id",
+            [session, gone],
+        )
+        _, patched = publish_marts_patching(conn, published, INCREMENTAL_PATCHES)
+    assert patched == ["fct_livestream_sessions", "fct_orders"]
+    for table, key in (("fct_orders", "order_id"), ("fct_livestream_sessions", "session_id")):
+        rows = f"select * from marts.{table} order by {key}"
+        assert query(published, rows) == query(warehouse, rows)
     assert read_with_old_client(published)["tables"] == mart_counts(warehouse)
     comment = "select comment from duckdb_tables() where table_name = 'fct_orders'"
     assert query(published, comment)[0][0]
