@@ -47,10 +47,11 @@
     {%- endif -%}
     {%- set condition -%}
         exists (
-            select 1 from {{ relation }} as written
-            where {{ written }}
+            select 1 from {{ written }} as written
+            where
             {%- for key in keys %}
-                and written.{{ key }} is not distinct from tested.{{ key }}
+                {% if not loop.first %}and {% endif -%}
+                written.{{ key }} is not distinct from tested.{{ key }}
             {%- endfor %}
         )
     {%- endset -%}
@@ -58,10 +59,13 @@
 {%- endmacro %}
 
 {#-
-  The rows of `relation` an incremental run wrote, as a condition on its own columns, by the
-  `kind` its model declares: `touched_buyers` (the buyer-keyed models: the buyers in
-  int_touched_buyers) or `touched_orders` (the orders in <model>__touched). None outside an
-  incremental run.
+  The rows of `relation` an incremental run wrote, or a table holding at least their keys, by
+  the `kind` its model declares:
+  - `touched_buyers` (the buyer-keyed models): their rows of the buyers in int_touched_buyers;
+  - `touched_orders`: the orders in <model>__touched (order_id only);
+  - `rows_after`: the rows its post-hook keeps in <model>__after (record_rows_after), so the
+    test reads the large table once instead of twice.
+  None outside an incremental run.
 -#}
 {% macro rows_a_run_wrote(kind, relation) -%}
     {%- set window = given_export_window() -%}
@@ -73,11 +77,14 @@
             schema=generate_schema_name('intermediate', none),
             identifier='int_touched_buyers',
         ) -%}
-        {{ return('buyer_id in (select buyer_id from ' ~ touched ~ ')') }}
-    {%- elif kind == 'touched_orders' -%}
         {{ return(
-            'order_id in (select order_id from ' ~ bookkeeping_relation(relation, '__touched') ~ ')'
+            '(select * from ' ~ relation ~ ' where buyer_id in (select buyer_id from '
+            ~ touched ~ '))'
         ) }}
+    {%- elif kind == 'touched_orders' -%}
+        {{ return(bookkeeping_relation(relation, '__touched')) }}
+    {%- elif kind == 'rows_after' -%}
+        {{ return(rows_after(relation)) }}
     {%- endif -%}
     {{ exceptions.raise_compiler_error("rows_a_run_writes: unknown kind '" ~ kind ~ "'") }}
 {%- endmacro %}

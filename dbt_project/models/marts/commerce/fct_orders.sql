@@ -26,7 +26,7 @@ with orders as (
 
 sequenced as (
     select
-        orders.*,
+        *,
         cast(row_number() over (
             partition by buyer_id order by paid_at, order_id
         ) as {{ dbt.type_bigint() }}) as platform_order_seq,
