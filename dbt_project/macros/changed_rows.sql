@@ -138,7 +138,7 @@
     {{ when_incremental(column ~ ' in (' ~ months ~ ')') }}
 {%- endmacro %}
 
-{#- The counted orders of `orders` (fct_orders' or int_orders_attributed's rows) with their paid
+{#- The counted orders of `orders` (fct_orders' rows, or a version of them) with their paid
     month as `month_start`; in an incremental run only those paid in the months `months` lists. -#}
 {% macro orders_paid_in_months(orders, months) -%}
     select *

@@ -19,7 +19,7 @@ order_activity as (
         streamer_id,
         0 as sessions,
         gmv
-    from {{ ref('int_orders_attributed') }}
+    from {{ ref('fct_orders') }}
     where streamer_id is not null
 ),
 

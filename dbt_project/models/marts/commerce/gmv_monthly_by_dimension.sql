@@ -51,7 +51,7 @@ with orders as (
         'whole' as basis,
         1 as sign,
         {{ columns }}
-    from ({{ orders_paid_in_months(ref('int_orders_attributed'), regrouped) }}) as orders
+    from ({{ orders_paid_in_months(ref('fct_orders'), regrouped) }}) as orders
     {%- if is_incremental() %}
         {%- for version, sign in [
             (rows_after(ref('fct_orders')), 1), (rows_before(ref('fct_orders')), -1)

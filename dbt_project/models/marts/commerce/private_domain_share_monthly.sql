@@ -1,5 +1,5 @@
 -- private_domain_share and repurchase_private_share (METRICS.md) per month and scope. Private
--- domain is decided point in time in int_orders_attributed; a repurchase order is a 2nd or later
+-- domain is decided point in time in fct_orders; a repurchase order is a 2nd or later
 -- counted order of the buyer within the scope.
 --
 -- Incremental: every figure is a sum over orders, so a run adds the touched buyers' change to

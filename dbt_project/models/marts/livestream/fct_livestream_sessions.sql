@@ -16,7 +16,7 @@ with session_orders as (
         count(distinct buyer_id) as buyers,
         sum(gmv) as gmv,
         sum(case when traffic_domain = 'private' then gmv else 0 end) as private_gmv
-    from {{ ref('int_orders_attributed') }}
+    from {{ ref('fct_orders') }}
     where session_id is not null and {{ of_changed_sessions() }}
     group by session_id
 )

@@ -46,7 +46,7 @@ sales as (
         count(distinct orders.buyer_id) as buyers,
         sum(orders.gmv) as gmv
     from session_months
-    inner join {{ ref('int_orders_attributed') }} as orders
+    inner join {{ ref('fct_orders') }} as orders
         on session_months.session_id = orders.session_id
     group by session_months.month_start, session_months.streamer_id
 ),
