@@ -11,7 +11,7 @@ select paid_date as day
 from {{ ref('int_changed_orders') }}
 union
 select created_date as day
-from ({{ changed_rows(ref('int_orders_latest'), 'order_id') }}) as changed
+from ({{ changed_rows(ref('int_orders_latest'), 'order_id', after=true) }}) as changed
 union
 select recorded_date as day
-from ({{ changed_rows(ref('int_order_refund_events'), 'order_id') }}) as changed
+from ({{ changed_rows(ref('int_order_refund_events'), 'order_id', after=true) }}) as changed

@@ -5,7 +5,9 @@
 --
 -- Incremental, keyed by order_id: a run recomputes the events of the orders with a version
 -- exported in the window or a stored event recorded by a version from it (a re-export that drops
--- a version changes the next version's refund change), from all of their versions.
+-- a version changes the next version's refund change), from all of their versions. The touched
+-- orders' events are kept as they were before the run and as it left them (<model>__before and
+-- __after) for int_changed_order_days.
 {{ config(**keyed_state(
     'order_id',
     pre_hook=[
@@ -13,7 +15,10 @@
         "{{ record_rows_before(of_touched_keys('order_id')) }}",
         "{{ delete_touched_keys('order_id') }}",
     ],
-    post_hook=["{{ empty_rows_before() }}"],
+    post_hook=[
+        "{{ empty_rows_before() }}",
+        "{{ record_rows_after(of_touched_keys('order_id')) }}",
+    ],
     deleted_first=true,
 )) }}
 

@@ -8,6 +8,9 @@
 -- (macros/export_window.sql). A refund exported days later thus restates the order, and every
 -- mart built from this model restates the day the order was paid. The latest version is chosen
 -- by a hash aggregate over the touched orders' versions only (macro deduplicate), never a sort.
+-- The touched orders' rows are kept as they were before the run (int_orders_latest__before) and
+-- as it left them (int_orders_latest__after): int_touched_buyers and int_changed_order_days read
+-- them there instead of picking them out of the whole table again.
 {{ config(**keyed_state(
     'order_id',
     pre_hook=[
@@ -15,7 +18,10 @@
         "{{ record_rows_before(of_touched_keys('order_id')) }}",
         "{{ delete_touched_keys('order_id') }}",
     ],
-    post_hook=["{{ empty_rows_before() }}"],
+    post_hook=[
+        "{{ empty_rows_before() }}",
+        "{{ record_rows_after(of_touched_keys('order_id')) }}",
+    ],
     deleted_first=true,
 )) }}
 
