@@ -408,6 +408,26 @@ def test_a_uniqueness_test_of_a_daily_run_checks_the_keys_it_wrote(
     assert not invoke_dbt(parsed_project, warehouse, target, *test).success
 
 
+def test_a_run_drops_the_tables_of_retired_models(
+    reference: Path, parsed_project, tmp_path: Path
+) -> None:
+    """A warehouse built before a model was removed still holds its table (dbt never drops the
+    relation of a model it no longer has); any dbt invocation drops the retired models' tables
+    (macros/retired_models.sql) and no other."""
+    warehouse, target = tmp_path / WAREHOUSE, tmp_path / "target"
+    shutil.copy(reference, warehouse)
+    tables = "select schema_name, table_name from duckdb_tables() order by all"
+    with duckdb.connect(str(warehouse)) as conn:
+        kept = conn.execute(tables).fetchall()
+        for retired in ("int_order_sequences", "int_orders_attributed"):
+            conn.execute(f"create table intermediate.{retired} as select 'o1' as order_id")
+    day = date(2021, 6, 20)
+    run = ("run", "--select", "dim_fan_tiers")
+    assert invoke_dbt(parsed_project, warehouse, target, *run, window=(day, day)).success
+    with duckdb.connect(str(warehouse)) as conn:
+        assert conn.execute(tables).fetchall() == kept
+
+
 def a_streamer_order_of_a_buyer_without_follows(warehouse: Path) -> tuple[str, str, object]:
     """(buyer, streamer, paid_at) of the first paid order with a streamer whose buyer follows no
     one: a follow of that streamer a minute before the payment makes it a private-domain order."""
