@@ -371,9 +371,10 @@ def test_a_reexport_that_drops_rows(reference: Path, parsed_project, tmp_path: P
 def test_a_uniqueness_test_of_a_daily_run_checks_the_keys_it_wrote(
     reference: Path, parsed_project, tmp_path: Path
 ) -> None:
-    """In an incremental run, the uniqueness test of fct_orders checks every key of a row the run
-    wrote, against the whole table (macros/tests/where_subquery.sql): a stale copy of a written
-    order under another buyer fails it. A duplicate among rows no run wrote since their last
+    """In an incremental run, the uniqueness tests of fct_orders and int_orders_latest check every
+    key of a row the run wrote, against the whole table (macros/tests/where_subquery.sql): a
+    stale copy of a written order under another buyer fails fct_orders', a second copy of a
+    touched order int_orders_latest's. A duplicate among rows no run wrote since their last
     check is left to a build without a window, which checks every key."""
     warehouse, target = tmp_path / WAREHOUSE, tmp_path / "target"
     shutil.copy(reference, warehouse)
@@ -406,6 +407,18 @@ def test_a_uniqueness_test_of_a_daily_run_checks_the_keys_it_wrote(
         )
     assert invoke_dbt(parsed_project, warehouse, target, *test, window=(day, day)).success
     assert not invoke_dbt(parsed_project, warehouse, target, *test).success
+    # int_orders_latest's written keys come from its <model>__touched: a second copy of an order
+    # the run touched fails its test too.
+    latest = ("test", "--select", "int_orders_latest,test_name:unique")
+    assert invoke_dbt(parsed_project, warehouse, target, *latest, window=(day, day)).success
+    with duckdb.connect(str(warehouse)) as conn:
+        conn.execute(
+            "insert into intermediate.int_orders_latest select * from "
+            "intermediate.int_orders_latest where order_id = (select min(order_id) from "
+            "intermediate.int_orders_latest where order_id in (select order_id from "
+            "intermediate.int_orders_latest__touched))"
+        )
+    assert not invoke_dbt(parsed_project, warehouse, target, *latest, window=(day, day)).success
 
 
 def test_a_run_drops_the_tables_of_retired_models(
