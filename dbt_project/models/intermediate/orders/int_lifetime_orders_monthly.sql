@@ -9,7 +9,7 @@
 -- sums become the stored ones plus the changed rows after the run less before it. Its first and
 -- last paid day take the added rows' days into account; only when a row that left the month
 -- (removed, moved, paid another day) was paid on the stored first or last day is the month
--- counted again from fct_orders, as one left with no order is deleted (post-hook).
+-- counted again from fct_orders. A month left with no order is deleted (post-hook).
 {{ config(**keyed_state(
     ['entity', 'entity_id', 'month_start'],
     post_hook=["{{ delete_where('orders = 0') }}"],
