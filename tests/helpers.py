@@ -492,6 +492,21 @@ def orders_loaded_with(landing: Path, database: Path, monkeypatch, **reads) -> d
 EXACT_READS_ONLY = {"read_as_text": lambda read: read, "read_typed": lambda read: read}
 
 
+def screen_noting(verdicts: dict[str, tuple[object, ...]]):
+    """`formats.screen_json_lines` that also notes, by landing file, the key of the read it
+    chose for each file the hot path reads (`orders_loaded_with(screen_json_lines=...)`)."""
+    from orchestration.landing import formats
+
+    screen = formats.screen_json_lines
+
+    def noting(reads, conn):
+        hot, cold = screen(reads, conn)
+        verdicts.update((read.ctx.relative, read.key) for read in hot)
+        return hot, cold
+
+    return noting
+
+
 def warehouse_state(conn: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
     """What ingestion wrote, in a comparable form: raw orders, the quarantine and the audit
     (without load times)."""

@@ -11,6 +11,8 @@ import re
 import tempfile
 import zlib
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
@@ -542,15 +544,18 @@ def read_typed(read: HotRead) -> HotRead:
     )
 
 
-def screen_json_lines(reads: Sequence[HotRead]) -> tuple[list[HotRead], list[HotRead]]:
-    """(files the hot path can read, files that need Python): a file naming a contract key
-    another way (`Order_ID`, `" order_id"`, `"\\u004frder_id"`) would lose that value to
-    DuckDB's exact keys, and a file that cannot be read as lines needs the cold path anyway. A
-    file without an unproven line is read with its text columns as text (`read_as_text`), and
-    without an untyped line either, with its columns typed (`read_typed`)."""
+def screen_json_lines(
+    reads: Sequence[HotRead], conn: duckdb.DuckDBPyConnection
+) -> tuple[list[HotRead], list[HotRead]]:
+    """(files the hot path can read, files that need Python), screened on `conn`: a file naming
+    a contract key another way (`Order_ID`, `" order_id"`, `"\\u004frder_id"`) would lose that
+    value to DuckDB's exact keys, and a file that cannot be read as lines needs the cold path
+    anyway. A file without an unproven line is read with its text columns as text
+    (`read_as_text`), and without an untyped line either, with its columns typed
+    (`read_typed`)."""
     source = reads[0].ctx.source
     try:
-        found = screen_lines(reads[0].ctx.conn, source, [read.ctx.path for read in reads])
+        found = screen_lines(conn, source, [read.ctx.path for read in reads])
     except duckdb.Error as error:
         raise_if_the_machine_failed(error)
         if len(reads) == 1:
@@ -558,7 +563,7 @@ def screen_json_lines(reads: Sequence[HotRead]) -> tuple[list[HotRead], list[Hot
         hot: list[HotRead] = []
         cold: list[HotRead] = []
         for read in reads:  # find the file that cannot be read, screen the others
-            one_hot, one_cold = screen_json_lines([read])
+            one_hot, one_cold = screen_json_lines([read], conn)
             hot += one_hot
             cold += one_cold
         return hot, cold
@@ -575,6 +580,43 @@ def screen_json_lines(reads: Sequence[HotRead]) -> tuple[list[HotRead], list[Hot
         else:
             hot.append(read_typed(read))
     return hot, cold
+
+
+def read_json_lines(reads: Sequence[HotRead]) -> list[tuple[FileContext, Staged]]:
+    """Stage JSON Lines files of one key, each read the way the screen allows
+    (`screen_json_lines`). The screen runs on a second connection while this one reads every
+    file typed (`read_typed`), the read most files get: the read numbers its records on one
+    core, the screen takes the other. A file the screen does not clear for the typed read
+    loses what that read staged and is read its own way, as is every file when the typed
+    read fails."""
+    conn = reads[0].ctx.conn
+    typed = [read_typed(read) for read in reads]
+    with closing(conn.cursor()) as screen_conn, ThreadPoolExecutor(max_workers=1) as pool:
+        screening = pool.submit(screen_json_lines, reads, screen_conn)
+        try:
+            rows = read_together(typed)
+        except duckdb.Error as error:
+            raise_if_the_machine_failed(error)
+            forget_files([read.ctx for read in reads])
+            rows = None
+        hot, cold = screening.result()
+    staged: list[tuple[FileContext, Staged]] = []
+    cleared: set[str] = set()  # the files whose typed rows stay staged
+    if rows is not None:
+        cleared = {read.ctx.relative for read in hot if read.key == typed[0].key}
+        for read in typed:
+            if read.ctx.relative in cleared:
+                staged.append((read.ctx, Staged(rows.get(read.ctx.relative, 0))))
+        if len(cleared) < len(reads):
+            forget_files([read.ctx for read in reads if read.ctx.relative not in cleared])
+    staged += [(read.ctx, stage_json_lines_cold(read.ctx)) for read in cold]
+    same_key: dict[tuple[object, ...], list[HotRead]] = {}
+    for read in hot:
+        if read.ctx.relative not in cleared:
+            same_key.setdefault(read.key, []).append(read)
+    for group in same_key.values():
+        staged += read_hot(group)
+    return staged
 
 
 def stage_json_lines_cold(ctx: FileContext) -> Staged:

@@ -46,8 +46,7 @@ from orchestration.landing.formats import (
     plan_json_lines,
     plan_parquet,
     read_hot,
-    screen_json_lines,
-    stage_json_lines_cold,
+    read_json_lines,
 )
 from orchestration.landing.raw_tables import (
     RAW_SCHEMA,
@@ -165,17 +164,9 @@ def _load_chunk(
             else:
                 count(ctx, outcome)
     for key, reads in hot.items():
-        if key[0] == "jsonl":
-            reads, cold = screen_json_lines(reads)
-            for read in cold:
-                count(read.ctx, stage_json_lines_cold(read.ctx))
-        # The screen can split a key: a JSON Lines file may be read with text columns as text.
-        same_key: dict[tuple[object, ...], list[HotRead]] = {}
-        for read in reads:
-            same_key.setdefault(read.key, []).append(read)
-        for group in same_key.values():
-            for ctx, staged in read_hot(group):
-                count(ctx, staged)
+        stage = read_json_lines if key[0] == "jsonl" else read_hot
+        for ctx, staged in stage(reads):
+            count(ctx, staged)
     return _replace_partitions(conn, source, found)
 
 

@@ -18,6 +18,7 @@ from helpers import (
     jsonl_order,
     orders_loaded_with,
     partition_dir,
+    screen_noting,
 )
 
 from orchestration.landing import formats
@@ -80,19 +81,18 @@ def load_both(
     landing: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> tuple[dict[str, list[tuple]], dict[str, list[tuple]], int]:
     """(warehouse loaded with the text read but no typed read, loaded with the exact read only,
-    text reads made). `test_landing_json_typed_read.py` compares the typed read."""
-    made: list[object] = []
-    text_read = formats.read_as_text
-
-    def counted(read):
-        made.append(read)
-        return text_read(read)
-
+    files the screen let onto the text read). `test_landing_json_typed_read.py` compares the
+    typed read."""
+    verdicts: dict[str, tuple[object, ...]] = {}
     as_text = orders_loaded_with(
-        landing, tmp_path / "text.duckdb", monkeypatch, read_as_text=counted, read_typed=counted
+        landing,
+        tmp_path / "text.duckdb",
+        monkeypatch,
+        read_typed=formats.read_as_text,
+        screen_json_lines=screen_noting(verdicts),
     )
     exact = orders_loaded_with(landing, tmp_path / "exact.duckdb", monkeypatch, **EXACT_READS_ONLY)
-    return as_text, exact, len(made)
+    return as_text, exact, sum(key[-1] == "text" for key in verdicts.values())
 
 
 def test_text_read_equals_the_exact_read(tmp_path: Path, monkeypatch) -> None:

@@ -25,6 +25,7 @@ from helpers import (
     jsonl_order,
     orders_loaded_with,
     partition_dir,
+    screen_noting,
 )
 
 from orchestration.landing import formats
@@ -147,23 +148,29 @@ def load_both(
     landing: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> tuple[dict[str, list[tuple]], dict[str, list[tuple]], int]:
     """(warehouse loaded as ingestion does, loaded with the exact read only, files read typed:
-    typed reads made less those DuckDB refused)."""
-    made: list[object] = []
+    those the screen let onto the typed read less those DuckDB refused to read so)."""
+    verdicts: dict[str, tuple[object, ...]] = {}
+    refused: set[str] = set()
     typed_read = formats.read_typed
 
-    def counted(read):
-        made.append(read)
+    def noting_refusals(read):
         typed = typed_read(read)
 
-        def refused(ctx, error):
-            made.remove(read)
+        def refuse(ctx, error):
+            refused.add(ctx.relative)
             return typed.cold(ctx, error)
 
-        return replace(typed, cold=refused)
+        return replace(typed, cold=refuse)
 
-    typed = orders_loaded_with(landing, tmp_path / "typed.duckdb", monkeypatch, read_typed=counted)
+    typed = orders_loaded_with(
+        landing,
+        tmp_path / "typed.duckdb",
+        monkeypatch,
+        read_typed=noting_refusals,
+        screen_json_lines=screen_noting(verdicts),
+    )
     exact = orders_loaded_with(landing, tmp_path / "exact.duckdb", monkeypatch, **EXACT_READS_ONLY)
-    return typed, exact, len(made)
+    return typed, exact, len({f for f, key in verdicts.items() if key[-1] == "typed"} - refused)
 
 
 def test_typed_read_equals_the_exact_read(tmp_path: Path, monkeypatch) -> None:
