@@ -477,7 +477,8 @@ def truncated_gzip(text: str, keep: float = 0.5) -> tuple[bytes, int]:
 
 def orders_loaded_with(landing: Path, database: Path, monkeypatch, **reads) -> dict[str, list]:
     """`warehouse_state` after loading `landing`'s orders into `database` with the JSON Lines
-    reads of `orchestration.landing.formats` named in `reads` replaced (`read_typed=...`);
+    reads (or the screen) of `orchestration.landing.formats` named in `reads` replaced
+    (`read_typed=...`, `screen_json_lines=screen_noting(...)`);
     `**EXACT_READS_ONLY` reads every file the exact way, which a faster read must equal."""
     from orchestration.landing import formats
 
