@@ -586,9 +586,9 @@ def read_json_lines(reads: Sequence[HotRead]) -> list[tuple[FileContext, Staged]
     """Stage JSON Lines files of one key, each read the way the screen allows
     (`screen_json_lines`). The screen runs on a second connection while this one reads every
     file typed (`read_typed`), the read most files get: the read numbers its records on one
-    core, the screen takes the other. A file the screen does not clear for the typed read
-    loses what that read staged and is read its own way, as is every file when the typed
-    read fails."""
+    core, which leaves the other to the screen. A file the screen does not clear for the typed
+    read loses what that read staged and is read its own way, as is every file when the typed
+    read fails. (Both statements share DuckDB's memory limit: the peak is that of the two.)"""
     conn = reads[0].ctx.conn
     typed = [read_typed(read) for read in reads]
     with closing(conn.cursor()) as screen_conn, ThreadPoolExecutor(max_workers=1) as pool:

@@ -199,6 +199,27 @@ def test_typed_read_equals_the_exact_read(tmp_path: Path, monkeypatch) -> None:
                                       len(exact["rejected"]))  # fmt: skip
 
 
+def test_the_typed_read_made_beside_the_screen_is_the_one_kept(tmp_path: Path, monkeypatch) -> None:
+    """Files the screen clears for the typed read are read once, by the read made while the
+    screen ran; only a file it sends elsewhere is read again."""
+    landing = tmp_path / "landing"
+    folder = partition_dir(landing, "orders")
+    (folder / "a.jsonl").write_text("\n".join(TYPED[:4]) + "\n")
+    (folder / "b.jsonl").write_text("\n".join(TYPED[4:8]) + "\n")
+    (folder / "c.jsonl").write_text("\n".join([TYPED[0], UNTYPED["ts_naive"]]) + "\n")
+    reads: list[list[str]] = []
+    read_together = formats.read_together
+
+    def noted(group):
+        reads.append(sorted(read.ctx.relative.rsplit("/", 1)[1] for read in group))
+        return read_together(group)
+
+    typed = orders_loaded_with(landing, tmp_path / "typed.duckdb", monkeypatch, read_together=noted)
+    exact = orders_loaded_with(landing, tmp_path / "exact.duckdb", monkeypatch, **EXACT_READS_ONLY)
+    assert reads == [["a.jsonl", "b.jsonl", "c.jsonl"], ["c.jsonl"]]
+    assert typed == exact
+
+
 @pytest.mark.parametrize("case", sorted(UNTYPED))
 def test_a_value_outside_the_typed_shapes_keeps_the_file_off_the_typed_read(
     case: str, tmp_path: Path, monkeypatch
