@@ -68,6 +68,24 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#-
+  Written between a CTE's `as` and its body when the CTE is read more than once. DuckDB keeps
+  such a CTE whole, with every column, before any reader starts; in a full build of fct_orders
+  that is the whole order history (at 100 M orders it stopped at the 16 GB spill cap). `not
+  materialized` makes each reader scan the table itself, for the columns it needs. An
+  incremental run's CTE is a few buyers' rows: kept once, not fetched again by rowid per reader.
+  Spark inlines a deterministic CTE by itself (its InlineCTE rule), so elsewhere this is empty.
+-#}
+{% macro inlined_in_full_build() -%}
+    {{ return(adapter.dispatch('inlined_in_full_build', 'live_commerce_warehouse')()) }}
+{%- endmacro %}
+
+{% macro default__inlined_in_full_build() -%}{%- endmacro %}
+
+{% macro duckdb__inlined_in_full_build() -%}
+    {%- if not is_incremental() %}not materialized{% endif -%}
+{%- endmacro %}
+
 {#- Post-hook: after a full build, an empty copy with the model's columns. -#}
 {% macro empty_rows_before() -%}
     {%- if not is_incremental() -%}

@@ -26,7 +26,7 @@
 )) }}
 -- depends_on: {{ ref('int_touched_buyers') }}
 
-with counted_orders as (
+with counted_orders as {{ inlined_in_full_build() }} (
     {{ rows_where(ref('int_orders_latest'), 'is_counted and ' ~ of_touched_buyers()) }}
 ),
 
@@ -40,56 +40,60 @@ follow_at_payment as (
         and (follows.followed_until is null or counted_orders.paid_at < follows.followed_until)
 ),
 
-attributed as (
+-- Each order's traffic domain and positions, computed over the few columns they need and joined
+-- back to the order's other columns by order_id. Windows over the whole rows sorted the
+-- full-width history three times (at 100 M orders, past a 16 GB spill cap). The follow join
+-- stays below the windows so the engine cannot reorder it above the join back, where DuckDB
+-- built its hash table from the wide rows.
+positions as (
     select
-        counted_orders.*,
+        counted_orders.order_id,
         case
             when follow_at_payment.order_id is not null then 'private' else 'public'
-        end as traffic_domain
+        end as traffic_domain,
+        cast(row_number() over (
+            partition by counted_orders.buyer_id
+            order by counted_orders.paid_at, counted_orders.order_id
+        ) as {{ dbt.type_bigint() }}) as platform_order_seq,
+        cast(row_number() over (
+            partition by counted_orders.buyer_id, counted_orders.shop_id
+            order by counted_orders.paid_at, counted_orders.order_id
+        ) as {{ dbt.type_bigint() }}) as shop_order_seq,
+        case
+            when counted_orders.streamer_id is not null
+                then cast(row_number() over (
+                        partition by counted_orders.buyer_id, counted_orders.streamer_id
+                        order by counted_orders.paid_at, counted_orders.order_id
+                    ) as {{ dbt.type_bigint() }})
+        end as streamer_order_seq
     from counted_orders
     left join follow_at_payment
         on counted_orders.order_id = follow_at_payment.order_id
-),
-
-sequenced as (
-    select
-        *,
-        cast(row_number() over (
-            partition by buyer_id order by paid_at, order_id
-        ) as {{ dbt.type_bigint() }}) as platform_order_seq,
-        cast(row_number() over (
-            partition by buyer_id, shop_id order by paid_at, order_id
-        ) as {{ dbt.type_bigint() }}) as shop_order_seq,
-        case
-            when streamer_id is not null
-                then cast(row_number() over (
-                        partition by buyer_id, streamer_id order by paid_at, order_id
-                    ) as {{ dbt.type_bigint() }})
-        end as streamer_order_seq
-    from attributed
 )
 
 select
-    order_id,
-    buyer_id,
-    shop_id,
-    streamer_id,
-    session_id,
-    product_id,
-    category,
-    entry_point,
-    status,
-    created_at,
-    paid_at,
-    paid_date,
-    gmv,
-    refund_amount,
-    net_gmv,
-    traffic_domain,
-    platform_order_seq,
-    shop_order_seq,
-    streamer_order_seq,
-    platform_order_seq >= 2 as is_platform_repurchase,
-    shop_order_seq >= 2 as is_shop_repurchase,
-    coalesce(streamer_order_seq >= 2, false) as is_streamer_repurchase
-from sequenced
+    counted_orders.order_id,
+    counted_orders.buyer_id,
+    counted_orders.shop_id,
+    counted_orders.streamer_id,
+    counted_orders.session_id,
+    counted_orders.product_id,
+    counted_orders.category,
+    counted_orders.entry_point,
+    counted_orders.status,
+    counted_orders.created_at,
+    counted_orders.paid_at,
+    counted_orders.paid_date,
+    counted_orders.gmv,
+    counted_orders.refund_amount,
+    counted_orders.net_gmv,
+    positions.traffic_domain,
+    positions.platform_order_seq,
+    positions.shop_order_seq,
+    positions.streamer_order_seq,
+    positions.platform_order_seq >= 2 as is_platform_repurchase,
+    positions.shop_order_seq >= 2 as is_shop_repurchase,
+    coalesce(positions.streamer_order_seq >= 2, false) as is_streamer_repurchase
+from counted_orders
+inner join positions
+    on counted_orders.order_id = positions.order_id
