@@ -12,6 +12,7 @@ import contextlib
 import fcntl
 import os
 import re
+import socket
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -25,7 +26,9 @@ from dagster import (
     AssetCheckSeverity,
     DagsterEventType,
     DagsterInstance,
+    DagsterRunStatus,
     ExecuteInProcessResult,
+    RunsFilter,
 )
 from dagster._core.instance.ref import InstanceRef
 
@@ -48,7 +51,7 @@ from orchestration.landing.discovery import (
     list_partitions,
 )
 from orchestration.landing.fingerprints import loaded_fingerprints, partition_fingerprint
-from orchestration.settings import REPO_ROOT, Settings, environment_set
+from orchestration.settings import REPO_ROOT, WAREHOUSE_POOL, Settings, environment_set
 from orchestration.warehouse.queries import load_counts
 
 # Dagster's own console log stays quiet; `lcw` prints progress and a one-line reason on failure.
@@ -57,6 +60,10 @@ QUIET_LOGGING = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 # The project's Dagster instance when DAGSTER_HOME is not set: `dagster dev` started from the
 # repository root keeps its storage here too (dagster.yaml), so the UI shows every CLI run.
 PROJECT_DAGSTER_HOME = REPO_ROOT / ".dagster_home"
+
+# Every run `lcw` executes carries the machine and process that execute it, so a later `lcw`
+# can tell a run in progress from one whose process died (release_abandoned_runs).
+RUN_PROCESS_TAG = "lcw/process"
 
 
 class PipelineError(Exception):
@@ -190,6 +197,42 @@ def failed_check_lines(evaluations: list[AssetCheckEvaluation]) -> list[str]:
         name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
         lines.append(f"{name} ({detail})" if detail else name)
     return lines
+
+
+def process_is_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    return True
+
+
+def release_abandoned_runs(instance: DagsterInstance, progress: Callable[[str], None]) -> None:
+    """Mark failed the runs an `lcw` process on this machine started and never finished (it was
+    killed, or the machine stopped), and free the warehouse pool slots they held. Dagster frees
+    a step's slot when the step ends; the slot of a step whose process died stays claimed, and
+    every later run waited for it, at full CPU, without a word."""
+    host = socket.gethostname()
+    in_progress = RunsFilter(statuses=[DagsterRunStatus.STARTING, DagsterRunStatus.STARTED])
+    for run in instance.get_runs(in_progress):
+        run_host, _, pid = run.tags.get(RUN_PROCESS_TAG, "").rpartition(":")
+        if run_host != host or not pid.isdigit() or process_is_alive(int(pid)):
+            continue
+        message = (
+            f"the lcw process that ran it (PID {pid}) ended before the run did; a later lcw run "
+            "marked it failed and released its hold on the warehouse"
+        )
+        instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+        instance.report_run_failed(run, message)
+        progress(f"Released run {run.run_id[:8]}: {message}")
+    holders = instance.event_log_storage.get_concurrency_info(WAREHOUSE_POOL).claimed_slots
+    for holder in holders:
+        progress(
+            f"Waiting for the {WAREHOUSE_POOL} pool: run {holder.run_id[:8]} holds it (step "
+            f"{holder.step_key}); the Dagster UI shows that run"
+        )
 
 
 def check_warehouse_is_free(warehouse_path: Path) -> None:
@@ -374,11 +417,15 @@ def _run_job(
             "dbt build (incremental models for those dates, the marts, every dbt test), then "
             "publishing"
         )
+        release_abandoned_runs(instance, progress)
         with contextlib.redirect_stdout(log), environment_set(range_run_environment(days)):
             result = defs.resolve_job_def(UPDATE_JOB).execute_in_process(
                 instance=instance,
                 run_config=run_config,
-                tags=partition_range_tags(first_dt.isoformat(), last_dt.isoformat()),
+                tags={
+                    **partition_range_tags(first_dt.isoformat(), last_dt.isoformat()),
+                    RUN_PROCESS_TAG: f"{socket.gethostname()}:{os.getpid()}",
+                },
                 raise_on_error=False,
             )
         failed_by_stage = _count_checks(summary, result, published_step)
