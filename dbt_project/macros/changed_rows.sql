@@ -70,10 +70,11 @@
 
 {#-
   Written between a CTE's `as` and its body when the CTE is read more than once. DuckDB keeps
-  such a CTE whole, with every column, before any reader starts; in a full build of fct_orders
-  that is the whole order history (at 100 M orders it stopped at the 16 GB spill cap). `not
-  materialized` makes each reader scan the table itself, for the columns it needs. An
-  incremental run's CTE is a few buyers' rows: kept once, not fetched again by rowid per reader.
+  such a CTE whole before any reader starts; in a full build of int_order_positions that is the
+  whole order history (at 100 M orders, when it was part of fct_orders and took every column,
+  it stopped at the 16 GB spill cap). `not materialized` makes each reader scan the table
+  itself, for the columns it needs. An incremental run's CTE is a few buyers' rows: kept once,
+  not fetched again by rowid per reader.
   Spark inlines a deterministic CTE by itself (its InlineCTE rule), so elsewhere this is empty.
 -#}
 {% macro inlined_in_full_build() -%}
