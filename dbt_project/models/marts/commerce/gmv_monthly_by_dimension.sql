@@ -46,7 +46,9 @@
 -- The orders aggregated whole ('whole'): every counted order on a full build, those paid in the
 -- regrouped months otherwise. In an incremental run also the touched buyers' orders paid in the
 -- other changed months, after the run (+1) and before it (-1), for their net GMV ('change').
-with orders as (
+-- Read once per dimension: on a full build each reader scans fct_orders itself (held whole,
+-- these rows stopped a 100 M-order build at its 16 GB spill cap; inlined_in_full_build).
+with orders as {{ inlined_in_full_build() }} (
     select
         'whole' as basis,
         1 as sign,
@@ -67,7 +69,7 @@ with orders as (
     {%- endif %}
 ),
 
-orders_with_tier as (
+orders_with_tier as {{ inlined_in_full_build() }} (
     select
         orders.*,
         tiers.fan_tier

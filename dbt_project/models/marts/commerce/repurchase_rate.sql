@@ -11,9 +11,14 @@
 )) }}
 -- depends_on: {{ ref('int_touched_buyers') }}
 
+-- One aggregate per grain and scope: a buyer's groups never span scopes, and at 100 M orders
+-- one aggregate per grain over all three scopes stopped the build at a 16 GB spill cap, where
+-- these nine took 211 s without spilling (docs/benchmarks.md, session 31).
 -- noqa: disable=LT02
 {%- set buyer_periods -%}
     {%- for grain in grains %}
+    {%- set grain_loop = loop %}
+    {%- for scope in ['platform', 'shop', 'streamer'] %}
     select
         '{{ grain }}' as period_grain,
         period_start,
@@ -29,11 +34,13 @@
             orders.scope_id,
             orders.buyer_id
         from __ORDERS__ as orders
+        where orders.scope = '{{ scope }}'
     ) as in_period
     group by period_start, scope, scope_id, buyer_id
-    {%- if not loop.last %}
+    {%- if not (loop.last and grain_loop.last) %}
     union all
     {%- endif %}
+    {%- endfor %}
     {%- endfor %}
 {%- endset %}
 -- noqa: enable=LT02
