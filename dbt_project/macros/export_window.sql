@@ -158,7 +158,7 @@
 {#-
   Buyer-level state. Repurchase sequences, point-in-time attribution and scope membership of an
   order depend on the buyer's other orders and follows, so the models that hold them
-  (fct_orders and the view int_orders_by_scope over it) recompute whole
+  (int_order_positions, fct_orders and the view int_orders_by_scope over it) recompute whole
   buyers: those in int_touched_buyers. Each of them deletes its rows of those buyers first.
 -#}
 {% macro touched_keys_of(relation) -%}
