@@ -30,14 +30,12 @@ SOURCES = [
 ]  # fmt: skip
 SCHEMAS = ["intermediate", "marts"]
 WAREHOUSE = "warehouse.duckdb"
-# The bookkeeping of incremental runs (what the last window touched), not state to compare.
+# The bookkeeping of incremental runs (what the last window touched), not state to compare: a
+# model's own tables, <model>__<what>, and the int_touched_* and int_changed_* models.
 BOOKKEEPING = (
-    "table_name like '%\\_\\_touched' escape '\\' "
-    "or table_name like '%\\_\\_before' escape '\\' "
-    "or table_name like '%\\_\\_after' escape '\\' "
+    "table_name like '%\\_\\_%' escape '\\' "
     "or table_name like 'int\\_touched\\_%' escape '\\' "
-    "or table_name like 'int\\_changed\\_%' escape '\\' "
-    "or table_name like '%\\_\\_holder\\_changes' escape '\\'"
+    "or table_name like 'int\\_changed\\_%' escape '\\'"
 )
 
 # The raw.orders columns of the planted rows below, in their order (insert_orders adds
