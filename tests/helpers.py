@@ -518,3 +518,36 @@ def warehouse_state(conn: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
             "SELECT * EXCLUDE (loaded_at) FROM raw.load_audit ORDER BY ALL"
         ).fetchall(),
     }
+
+
+STATE_SCHEMAS = ["intermediate", "marts"]
+# The bookkeeping of incremental runs (what the last window touched), not state to compare: a
+# model's own tables, <model>__<what>, and the int_touched_* and int_changed_* models.
+BOOKKEEPING_TABLES = (
+    "table_name like '%\\_\\_%' escape '\\' "
+    "or table_name like 'int\\_touched\\_%' escape '\\' "
+    "or table_name like 'int\\_changed\\_%' escape '\\'"
+)
+
+
+def snapshot(warehouse: Path) -> dict[str, list[tuple]]:
+    """Every row of every model table in the intermediate and marts schemas, but bookkeeping."""
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        tables = conn.execute(
+            "select schema_name || '.' || table_name from duckdb_tables() "
+            f"where schema_name in ({', '.join(repr(s) for s in STATE_SCHEMAS)}) "
+            f"and not ({BOOKKEEPING_TABLES}) order by 1"
+        ).fetchall()
+        return {t: conn.execute(f"select * from {t} order by all").fetchall() for (t,) in tables}
+
+
+def assert_same_as(warehouse: Path, reference: Path) -> None:
+    """`warehouse` holds the same model tables and rows as `reference` (a full refresh)."""
+    actual, expected = snapshot(warehouse), snapshot(reference)
+    assert sorted(actual) == sorted(expected)
+    for table, rows in expected.items():
+        only_here = sorted(set(actual[table]) - set(rows), key=str)[:3]
+        only_there = sorted(set(rows) - set(actual[table]), key=str)[:3]
+        assert actual[table] == rows, (
+            f"{table} differs from a full refresh: only here {only_here}, only there {only_there}"
+        )

@@ -328,14 +328,24 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- Pre-hook: the export window's months (export_window_months) in <model>__touched. -#}
-{% macro record_touched_months() -%}
+{#- Pre-hook: the export window's months (export_window_months) in <model>__touched. An
+    incremental run given no window processes every snapshot again (in_export_window_months is
+    true): then every month, stored or in `source_relation`, is touched, so that each month's
+    rows are deleted before they are written again. -#}
+{% macro record_touched_months(source_relation) -%}
     {{ replace_table_as(touched_keys()) }}
-    {% for month in export_window_months() -%}
+    {%- set months = export_window_months() %}
+    {% if months -%}
+    {% for month in months -%}
     select cast('{{ month }}' as date) as month_start
     {% if not loop.last %}union all
     {% endif %}
+    {%- endfor %}
+    {%- elif is_incremental() -%}
+    select month_start from {{ this }}
+    union
+    select {{ period_start('month', 'exported_on') }} as month_start from {{ source_relation }}
     {%- else -%}
     select cast(null as date) as month_start where 1 = 0
-    {%- endfor %}
+    {%- endif %}
 {%- endmacro %}

@@ -20,7 +20,7 @@ from unittest import mock
 
 import duckdb
 import pytest
-from helpers import REPO_ROOT
+from helpers import REPO_ROOT, assert_same_as, snapshot
 
 from orchestration.defs.dbt.assets import EXPORT_WINDOW_ENV
 
@@ -28,16 +28,7 @@ SOURCES = [
     "orders", "follows", "livestream_sessions", "streamers", "trust_card_events",
     "enforcement_actions",
 ]  # fmt: skip
-SCHEMAS = ["intermediate", "marts"]
 WAREHOUSE = "warehouse.duckdb"
-# The bookkeeping of incremental runs (what the last window touched), not state to compare: a
-# model's own tables, <model>__<what>, and the int_touched_* and int_changed_* models.
-BOOKKEEPING = (
-    "table_name like '%\\_\\_%' escape '\\' "
-    "or table_name like 'int\\_touched\\_%' escape '\\' "
-    "or table_name like 'int\\_changed\\_%' escape '\\'"
-)
-
 # The raw.orders columns of the planted rows below, in their order (insert_orders adds
 # _source_file 'planted').
 PLANTED_COLUMNS = """
@@ -243,27 +234,6 @@ def keep_partitions(warehouse: Path, before: date) -> None:
     with duckdb.connect(str(warehouse)) as conn:
         for source in SOURCES:
             conn.execute(f"delete from raw.{source} where _partition_dt >= ?", [before])
-
-
-def snapshot(warehouse: Path) -> dict[str, list[tuple]]:
-    with duckdb.connect(str(warehouse), read_only=True) as conn:
-        tables = conn.execute(
-            "select schema_name || '.' || table_name from duckdb_tables() "
-            f"where schema_name in ({', '.join(repr(s) for s in SCHEMAS)}) "
-            f"and not ({BOOKKEEPING}) order by 1"
-        ).fetchall()
-        return {t: conn.execute(f"select * from {t} order by all").fetchall() for (t,) in tables}
-
-
-def assert_same_as(warehouse: Path, reference: Path) -> None:
-    actual, expected = snapshot(warehouse), snapshot(reference)
-    assert sorted(actual) == sorted(expected)
-    for table, rows in expected.items():
-        only_here = sorted(set(actual[table]) - set(rows), key=str)[:3]
-        only_there = sorted(set(rows) - set(actual[table]), key=str)[:3]
-        assert actual[table] == rows, (
-            f"{table} differs from a full refresh: only here {only_here}, only there {only_there}"
-        )
 
 
 @pytest.fixture(scope="module")

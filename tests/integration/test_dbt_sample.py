@@ -348,3 +348,19 @@ def test_personal_data_stays_in_raw(sample_warehouse: Path) -> None:
                        union select receiver_address from raw_sample.orders)'''
             ).fetchone()
             assert hits == 0, f"{schema}.{table}.{column} holds personal data"
+
+
+def test_a_second_build_without_a_window_changes_nothing(
+    sample_warehouse: Path, tmp_path: Path
+) -> None:
+    """A plain `dbt build` on a warehouse already built, given no export window: every
+    incremental model processes all its input again, and must write each key once, leaving the
+    same rows as the first build (the fan tiers once wrote every month a second time)."""
+    import shutil
+
+    from helpers import assert_same_as, run_command, sample_build
+
+    shutil.copy2(sample_warehouse, tmp_path / "warehouse.duckdb")
+    result = run_command(sample_build(tmp_path / "project"))
+    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-3000:]
+    assert_same_as(tmp_path / "warehouse.duckdb", sample_warehouse)

@@ -7,7 +7,7 @@
 {{ config(**keyed_state(
     ['streamer_id', 'month_start'],
     pre_hook=[
-        "{{ record_touched_months() }}",
+        "{{ record_touched_months(ref('stg_platform__streamers')) }}",
         "{{ delete_matching(touched_keys(), ['month_start']) }}",
     ],
     deleted_first=true,
