@@ -10,6 +10,8 @@ The script is generated on every run, never kept or edited by hand: `generate_sc
 the dbt project (`dbt compile` against an empty database, so every incremental model takes its
 full-refresh form) and writes each seed, staging view and model, in dependency order, as one
 `create` statement, with the dbt sources replaced by tables read straight from the landing files.
+A model that counts in its pre-hooks (trust_card_impact) hands them over as an analysis,
+`<model>_pre_hooks`, whose statements run just before the model's.
 So the script computes exactly what the dbt models compute (it is a physical-limit anchor, not a
 second opinion: the independent check of the marts is tests/oracle/), without Dagster, dbt,
 validation, quarantine or incremental bookkeeping.
@@ -223,13 +225,32 @@ def generate_script(manifest: dict) -> str:
             for name in sorted(source["name"] for source in manifest["sources"].values())
         ),
     ]
-    for unique_id in dependency_order(nodes):
-        node = nodes[unique_id]
-        sql = node.get("compiled_code") or ""
+    pre_hooks = {
+        node["name"].removesuffix(PRE_HOOKS_SUFFIX): node
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "analysis" and node["name"].endswith(PRE_HOOKS_SUFFIX)
+    }
+
+    def plain(sql: str) -> str:
         for dbt_name, plain_name in renames.items():
             sql = sql.replace(dbt_name, plain_name)
+        # What is left is a model's bookkeeping table: schema.table, whatever the database.
+        return THREE_PART_NAME.sub(r"\1.\2", sql)
+
+    for unique_id in dependency_order(nodes):
+        node = nodes[unique_id]
+        if node["name"] in pre_hooks:
+            hooks = pre_hooks[node["name"]]
+            statements.append(f"-- {hooks['original_file_path']}\n" + plain(hooks["compiled_code"]))
+        sql = plain(node.get("compiled_code") or "")
         statements.append(f"-- {node['original_file_path']}\n" + create_statement(node, sql))
     return SCRIPT_HEADER + "\n\n".join(statements) + "\n"
+
+
+# A model whose work happens in its pre-hooks hands them over as an analysis named after it
+# (dbt compiles analyses but never runs them): its statements go just before the model's own.
+PRE_HOOKS_SUFFIX = "_pre_hooks"
+THREE_PART_NAME = re.compile(r'"[^"]+"\."(\w+)"\."(\w+)"')
 
 
 SCRIPT_HEADER = """\
@@ -246,7 +267,7 @@ SCRIPT_HEADER = """\
 
 def statement_label(query: str) -> str:
     match = re.search(
-        r"(create\s+(?:temp\s+)?(?:table|schema|view)|insert\s+into)\s+([\w.]+)",
+        r"(create\s+(?:or\s+replace\s+)?(?:temp\s+)?(?:table|schema|view)|insert\s+into)\s+([\w.]+)",
         query,
         re.IGNORECASE,
     )

@@ -19,8 +19,17 @@
   4. delete_touched_enablements: delete the touched enablements and those that no longer exist.
   On a full build the tables are empty and every enablement is computed.
 -#}
+{#- A bookkeeping table of trust_card_impact, named after the model whichever node renders it:
+    the model's own hooks, or the analysis that hands them to benchmarks/lower_bound.py
+    (analyses/trust_card_impact_pre_hooks.sql). -#}
+{% macro impact_table(suffix) -%}
+    {{ return(bookkeeping_relation(
+        api.Relation.create(database=this.database, identifier='trust_card_impact'), suffix
+    )) }}
+{%- endmacro %}
+
 {% macro holder_changes() -%}
-    {{ return(bookkeeping_relation(this, '__holder_changes')) }}
+    {{ return(impact_table('__holder_changes')) }}
 {%- endmacro %}
 
 {% macro record_holder_changes() -%}
@@ -49,7 +58,7 @@
 {%- endmacro %}
 
 {% macro record_touched_enablements(window_days) -%}
-    {{ replace_table_as(touched_keys()) }}
+    {{ replace_table_as(impact_table('__touched')) }}
     {% if is_incremental() -%}
     with enablements as (
         select shop_id, trust_right, enabled_at from {{ ref('int_trust_card_intervals') }}
@@ -109,7 +118,7 @@
 
 {#- The touched enablements that are new (`new=true`) or stored and updated, as a subquery. -#}
 {% macro touched_enablements(new) -%}
-    (select shop_id, trust_right, enabled_at from {{ touched_keys() }}
+    (select shop_id, trust_right, enabled_at from {{ impact_table('__touched') }}
     where {{ "" if new else "not " }}is_new)
 {%- endmacro %}
 
@@ -117,7 +126,7 @@
 {% macro delete_touched_enablements() -%}
     {%- if is_incremental() -%}
     delete from {{ this }} as stored
-    where {{ matches_a_row_of(touched_keys(), 'stored', ['shop_id', 'trust_right', 'enabled_at']) }}
+    where {{ matches_a_row_of(impact_table('__touched'), 'stored', ['shop_id', 'trust_right', 'enabled_at']) }}
         or not exists (
             select 1 from {{ ref('int_trust_card_intervals') }} as enablements
             where enablements.shop_id = stored.shop_id
@@ -164,19 +173,19 @@
   right). The post-hook drops the two tables as large as the history.
 -#}
 {% macro window_starts() -%}
-    {{ return(bookkeeping_relation(this, '__window_starts')) }}
+    {{ return(impact_table('__window_starts')) }}
 {%- endmacro %}
 
 {% macro pair_intervals() -%}
-    {{ return(bookkeeping_relation(this, '__pair_intervals')) }}
+    {{ return(impact_table('__pair_intervals')) }}
 {%- endmacro %}
 
 {% macro shop_events() -%}
-    {{ return(bookkeeping_relation(this, '__shop_events')) }}
+    {{ return(impact_table('__shop_events')) }}
 {%- endmacro %}
 
 {% macro arm_counts(arm) -%}
-    {{ return(bookkeeping_relation(this, '__' ~ arm ~ '_counts')) }}
+    {{ return(impact_table('__' ~ arm ~ '_counts')) }}
 {%- endmacro %}
 
 {#- The enablements computed in this run: new ones on the basis of every pair ('whole'), stored
