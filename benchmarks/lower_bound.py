@@ -267,7 +267,8 @@ SCRIPT_HEADER = """\
 
 def statement_label(query: str) -> str:
     match = re.search(
-        r"(create\s+(?:or\s+replace\s+)?(?:temp\s+)?(?:table|schema|view)|insert\s+into)\s+([\w.]+)",
+        r"(create\s+(?:or\s+replace\s+)?(?:temp\s+)?(?:table|schema|view)|insert\s+into)"
+        r"\s+([\w.]+)",
         query,
         re.IGNORECASE,
     )

@@ -126,7 +126,9 @@
 {% macro delete_touched_enablements() -%}
     {%- if is_incremental() -%}
     delete from {{ this }} as stored
-    where {{ matches_a_row_of(impact_table('__touched'), 'stored', ['shop_id', 'trust_right', 'enabled_at']) }}
+    where {{ matches_a_row_of(
+            impact_table('__touched'), 'stored', ['shop_id', 'trust_right', 'enabled_at']
+        ) }}
         or not exists (
             select 1 from {{ ref('int_trust_card_intervals') }} as enablements
             where enablements.shop_id = stored.shop_id
@@ -439,7 +441,8 @@
         select basis, arm_key, measure, event_at, 1 as step, delta from arm_events
         union all
         select distinct
-            basis, {{ arm_key }} as arm_key, measure, window_start as event_at, 0 as step, 0 as delta
+            basis, {{ arm_key }} as arm_key, measure, window_start as event_at,
+            0 as step, 0 as delta
         from {{ window_reads(window_days) }} as reads
     ),
 
