@@ -91,12 +91,8 @@ def finish_files(
     conn, source = files[0].conn, files[0].source
     # A view, not a table: the files are read once, by the validation below; only when rows are
     # rejected are they read again, for those rows' raw records.
-    conn.execute(f"CREATE OR REPLACE TEMP VIEW _file_rows AS {relation}")
+    file_types = _file_rows_view(conn, relation)
     conn.execute(f"CREATE OR REPLACE TEMP VIEW _raw_rows AS {raw_relation or relation}")
-    file_types = {
-        name: str(data_type)
-        for name, data_type, *_ in conn.execute("DESCRIBE _file_rows").fetchall()
-    }
     raw_record = raw_record_sql(columns, personal)
     missing = [c.name for c in source.columns if c.required and c.name not in file_types]
     if missing:
@@ -157,6 +153,36 @@ def reject_duplicates(ctx: FileContext, relation: str, columns: FileColumns, wha
     )
     conn.execute("DROP TABLE _file")
     return rows
+
+
+def write_accepted(files: Sequence[FileContext], relation: str, table: str) -> bool:
+    """Insert the rows of `relation` (the rows of `files`, read together, with their lineage
+    columns) into `table` when validation accepts every one of them. False, with nothing
+    inserted, when a required column is missing; the first row validation would reject fails
+    the statement (duckdb.Error), as does a file DuckDB cannot read."""
+    conn, source = files[0].conn, files[0].source
+    file_types = _file_rows_view(conn, relation)
+    if any(c.required and c.name not in file_types for c in source.columns):
+        conn.execute("DROP VIEW _file_rows")
+        return False
+    typed = ", ".join(quote_ident(c) for c in source.column_names)
+    conn.execute(
+        f"INSERT INTO {table} SELECT {typed}, _partition_dt, _source_file, _source_row "
+        f"FROM ({validated_sql(source, '_file_rows', file_types)}) "
+        "WHERE CASE WHEN _reject_code IS NULL THEN true "
+        "ELSE error('a row is rejected: the files are staged instead') END"
+    )
+    conn.execute("DROP VIEW _file_rows")
+    return True
+
+
+def _file_rows_view(conn: duckdb.DuckDBPyConnection, relation: str) -> dict[str, str]:
+    """Name `relation` as the temp view `_file_rows`; return its columns' types by name."""
+    conn.execute(f"CREATE OR REPLACE TEMP VIEW _file_rows AS {relation}")
+    return {
+        name: str(data_type)
+        for name, data_type, *_ in conn.execute("DESCRIBE _file_rows").fetchall()
+    }
 
 
 def forget_files(files: Sequence[FileContext]) -> None:

@@ -30,6 +30,7 @@ from orchestration.landing.files import (
     reject_duplicates,
     reject_not_utf8,
     reject_unreadable_file,
+    write_accepted,
 )
 from orchestration.landing.text import (
     MAX_LINE_BYTES,
@@ -103,6 +104,20 @@ def read_hot(reads: Sequence[HotRead]) -> list[tuple[FileContext, Staged]]:
             forget_files([read.ctx])
             staged.append((read.ctx, read.cold(read.ctx, error)))
     return staged
+
+
+def write_hot(reads: Sequence[HotRead], table: str) -> bool:
+    """Insert the rows of files of one key into `table` in one statement, on the connection's
+    open transaction, when every row is accepted. False when a file cannot be read so or a row
+    would be rejected: the statement failed, and the caller rolls the transaction back."""
+    first = reads[0]
+    files = [read.ctx.scanned_as() for read in reads]
+    relation = relation_sql(first.scan, files, *first.row_number)
+    try:
+        return write_accepted([read.ctx for read in reads], relation, table)
+    except duckdb.Error as error:
+        raise_if_the_machine_failed(error)
+        return False
 
 
 def _compressed(path: Path) -> bool:
@@ -617,6 +632,19 @@ def read_json_lines(reads: Sequence[HotRead]) -> list[tuple[FileContext, Staged]
     for group in same_key.values():
         staged += read_hot(group)
     return staged
+
+
+def write_json_lines_typed(reads: Sequence[HotRead], table: str) -> bool:
+    """`write_hot` for JSON Lines files of one key, all read typed (`read_typed`), with the
+    screen beside the read as in `read_json_lines`: True only when the screen also clears every
+    file for the typed read."""
+    conn = reads[0].ctx.conn
+    typed = [read_typed(read) for read in reads]
+    with closing(conn.cursor()) as screen_conn, ThreadPoolExecutor(max_workers=1) as pool:
+        screening = pool.submit(screen_json_lines, reads, screen_conn)
+        written = write_hot(typed, table)
+        hot, cold = screening.result()
+    return written and not cold and all(read.key == typed[0].key for read in hot)
 
 
 def stage_json_lines_cold(ctx: FileContext) -> Staged:

@@ -7,12 +7,16 @@ partitions is replaced inside one transaction, so a re-run never duplicates and 
 each partition's previous good state.
 
 The hot path reads the files of a range of dates with one DuckDB statement per kind of file
-(format, compression and columns; CSV with the contract's dialect, never sniffed); when that
-statement fails, each of its files is read alone. Python reads a file record by record only on
-the cold path: when DuckDB cannot read it as a whole (a malformed CSV row, a broken JSON line, a
-byte-order mark, a truncated gzip stream) or when a JSON Lines file names a contract key in
-another case. Then the good records go to a scratch file for DuckDB and each bad one is
-rejected on its own.
+(format, compression and columns; CSV with the contract's dialect, never sniffed). When every
+file of a chunk reads so and every row is accepted (the usual day), those statements write
+straight into raw, inside the chunk's transaction. Otherwise the transaction is rolled back and
+the chunk is staged: every row read goes to a temp table with its verdict, the accepted ones
+are copied into raw, and a statement that fails is retried with each of its files alone.
+
+Python reads a file record by record only on the cold path: when DuckDB cannot read it as a
+whole (a malformed CSV row, a broken JSON line, a byte-order mark, a truncated gzip stream) or
+when a JSON Lines file names a contract key in another case. Then the good records go to a
+scratch file for DuckDB and each bad one is rejected on its own.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from __future__ import annotations
 import logging
 import zlib
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -47,6 +52,8 @@ from orchestration.landing.formats import (
     plan_parquet,
     read_hot,
     read_json_lines,
+    write_hot,
+    write_json_lines_typed,
 )
 from orchestration.landing.raw_tables import (
     RAW_SCHEMA,
@@ -163,11 +170,55 @@ def _load_chunk(
                 hot.setdefault(outcome.key, []).append(outcome)
             else:
                 count(ctx, outcome)
+    if hot and not any(partition.rows_read for partition in found.values()):
+        written = _write_clean(conn, source, found, hot)
+        if written is not None:
+            _drop_staging(conn)
+            return written
     for key, reads in hot.items():
         stage = read_json_lines if key[0] == "jsonl" else read_hot
         for ctx, staged in stage(reads):
             count(ctx, staged)
     return _replace_partitions(conn, source, found)
+
+
+class _NotClean(Exception):
+    """A chunk `_write_clean` cannot take: its transaction is rolled back."""
+
+
+def _write_clean(
+    conn: duckdb.DuckDBPyConnection,
+    source: Source,
+    found: dict[date, _Partition],
+    hot: dict[tuple[object, ...], list[HotRead]],
+) -> list[LoadResult] | None:
+    """Write a chunk's files straight into raw, in the transaction that replaces their
+    partitions, when all of them read on the hot path and every row is accepted (the usual
+    day): rows are written once, with no staging table between. None, with nothing written,
+    when any file or row is not so; the chunk is then staged (`_replace_partitions`), and
+    pays for its reads twice."""
+    table = raw_table(source)
+    dates = sorted(found)
+    try:
+        with _replacing(conn, source, dates):
+            for key, reads in hot.items():
+                write = write_json_lines_typed if key[0] == "jsonl" else write_hot
+                if not write(reads, table):
+                    raise _NotClean
+            loaded = dict(
+                conn.execute(
+                    f"SELECT _partition_dt, count(*) FROM {table} WHERE _partition_dt "
+                    "BETWEEN ? AND ? AND list_contains(?, _partition_dt) GROUP BY 1",
+                    [dates[0], dates[-1], dates],
+                ).fetchall()
+            )
+            for dt, rows in loaded.items():
+                found[dt].rows_read += rows  # every row read was accepted
+            results = _results(source, found, loaded, {})
+            _audit(conn, results)
+    except _NotClean:
+        return None
+    return results
 
 
 def _replace_partitions(
@@ -186,6 +237,30 @@ def _replace_partitions(
         "SELECT partition_dt, reason_code, count(*) FROM _rejected GROUP BY 1, 2 ORDER BY 1, 2"
     ).fetchall():
         reasons.setdefault(dt, {})[code] = rows
+    results = _results(source, found, accepted, reasons)
+    with _replacing(conn, source, sorted(found)):
+        conn.execute(
+            f"INSERT INTO {raw_table(source)} SELECT * EXCLUDE (_reject_code, _reject_reason, "
+            "_read) FROM _staged WHERE _reject_code IS NULL"
+        )
+        conn.execute(f"INSERT INTO {RAW_SCHEMA}.rejected_rows SELECT * FROM _rejected")
+        _audit(conn, results)
+    _drop_staging(conn)
+    return results
+
+
+def _drop_staging(conn: duckdb.DuckDBPyConnection) -> None:
+    conn.execute("DROP TABLE _staged")
+    conn.execute("DROP TABLE _rejected")
+
+
+def _results(
+    source: Source,
+    found: dict[date, _Partition],
+    accepted: dict[date, int],
+    reasons: dict[date, dict[str, int]],
+) -> list[LoadResult]:
+    """Each partition's load, from its rows accepted and rejected by reason."""
     results = []
     for dt, partition in sorted(found.items()):
         loaded, rejected = accepted.get(dt, 0), sum(reasons.get(dt, {}).values())
@@ -202,7 +277,16 @@ def _replace_partitions(
                 tuple(partition.truncated),
             )
         )
-    dates = [result.partition_dt for result in results]
+    return results
+
+
+@contextmanager
+def _replacing(
+    conn: duckdb.DuckDBPyConnection, source: Source, dates: list[date]
+) -> Iterator[None]:
+    """A transaction in which partitions `dates` of `source` are already deleted, for the block
+    to write them again: committed when it ends, rolled back when it raises, so a crash keeps
+    each partition's previous good state."""
     # A partition never loaded before has nothing to delete: raw rows and their audit row are
     # always written together.
     (loaded_before,) = conn.execute(
@@ -214,27 +298,23 @@ def _replace_partitions(
     try:
         if loaded_before:
             _delete_partitions(conn, source, dates)
-        conn.execute(
-            f"INSERT INTO {raw_table(source)} SELECT * EXCLUDE (_reject_code, _reject_reason, "
-            "_read) FROM _staged WHERE _reject_code IS NULL"
-        )
-        conn.execute(f"INSERT INTO {RAW_SCHEMA}.rejected_rows SELECT * FROM _rejected")
-        columns = list(zip(*(_audit_row(result) for result in results), strict=True))
-        conn.execute(
-            f"INSERT INTO {RAW_SCHEMA}.load_audit (source, partition_dt, files, rows_read, "
-            "rows_loaded, rows_rejected, empty_files, truncated_files, loaded_at) "
-            "SELECT unnest(?::VARCHAR[]), unnest(?::DATE[]), unnest(?::INTEGER[]), "
-            "unnest(?::BIGINT[]), unnest(?::BIGINT[]), unnest(?::BIGINT[]), "
-            "unnest(?::INTEGER[]), unnest(?::INTEGER[]), now()",
-            [list(column) for column in columns],
-        )
+        yield
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
-    conn.execute("DROP TABLE _staged")
-    conn.execute("DROP TABLE _rejected")
-    return results
+
+
+def _audit(conn: duckdb.DuckDBPyConnection, results: list[LoadResult]) -> None:
+    columns = list(zip(*(_audit_row(result) for result in results), strict=True))
+    conn.execute(
+        f"INSERT INTO {RAW_SCHEMA}.load_audit (source, partition_dt, files, rows_read, "
+        "rows_loaded, rows_rejected, empty_files, truncated_files, loaded_at) "
+        "SELECT unnest(?::VARCHAR[]), unnest(?::DATE[]), unnest(?::INTEGER[]), "
+        "unnest(?::BIGINT[]), unnest(?::BIGINT[]), unnest(?::BIGINT[]), "
+        "unnest(?::INTEGER[]), unnest(?::INTEGER[]), now()",
+        [list(column) for column in columns],
+    )
 
 
 def _audit_row(result: LoadResult) -> tuple[object, ...]:

@@ -200,8 +200,9 @@ def test_typed_read_equals_the_exact_read(tmp_path: Path, monkeypatch) -> None:
 
 
 def test_the_typed_read_made_beside_the_screen_is_the_one_kept(tmp_path: Path, monkeypatch) -> None:
-    """Files the screen clears for the typed read are read once, by the read made while the
-    screen ran; only a file it sends elsewhere is read again."""
+    """In a staged chunk (this one has rejected rows), the files the screen clears for the
+    typed read are staged once, by the read made while the screen ran; only a file it sends
+    elsewhere is read again."""
     landing = tmp_path / "landing"
     folder = partition_dir(landing, "orders")
     (folder / "a.jsonl").write_text("\n".join(TYPED[:4]) + "\n")

@@ -3,7 +3,9 @@
 `load_partitions` reads the files of many dates with one statement per kind of file and falls
 back to reading each file alone when that statement fails. Whatever the mix of good and hostile
 files, the warehouse must end up the same, row for row: raw rows with their lineage, the
-quarantine, and the load audit.
+quarantine, and the load audit. A chunk whose files are all good is written straight into raw;
+it must end up as staging would have written it, and any chunk the direct write cannot take
+(a rejected row, a file DuckDB cannot read, a file the JSON screen sends elsewhere) is staged.
 """
 
 from __future__ import annotations
@@ -194,3 +196,103 @@ def test_personal_data_of_rejects_stays_masked_in_a_range(landing: Path, tmp_pat
     for record in records:
         assert PERSONAL_ORDER["receiver_phone"] not in record
         assert PERSONAL_ORDER["receiver_address"] not in json.dumps(record, ensure_ascii=False)
+
+
+@pytest.fixture
+def clean_landing(tmp_path: Path) -> Path:
+    """Three export dates of good orders in every format, and an empty file: a chunk whose
+    files all read on the hot path, with every row accepted."""
+    root = tmp_path / "clean"
+    for dt, tag in zip(DATES[:3], "abc", strict=True):
+        write(root, dt, "part.csv", csv_text(orders(dt, f"{tag}c")))
+        write(root, dt, "part.csv.gz", gzip.compress(csv_text(orders(dt, f"{tag}g")).encode()))
+        write(root, dt, "part.jsonl", jsonl_text([jsonl_order(r) for r in orders(dt, f"{tag}j")]))
+        rows = [jsonl_order(row) for row in orders(dt, f"{tag}z")]
+        write(root, dt, "part.jsonl.gz", gzip.compress(jsonl_text(rows).encode()))
+        write_parquet(root, dt, "part.parquet", orders(dt, f"{tag}p"))
+    write(root, DATES[1], "empty.jsonl", b"")
+    return root
+
+
+def loaded_twice(
+    landing: Path, database: Path, monkeypatch: pytest.MonkeyPatch, staged_only: bool = False
+) -> tuple[dict[str, list[tuple]], int]:
+    """(`warehouse_state` after loading the clean dates twice, the second load replacing the
+    first; how many of the two chunks were staged). `staged_only` turns the direct write off."""
+    staged = []
+    replace_partitions = loader._replace_partitions
+
+    def staging(*args):
+        staged.append(1)
+        return replace_partitions(*args)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(loader, "_replace_partitions", staging)
+        if staged_only:
+            patch.setattr(loader, "_write_clean", lambda *args: None)
+        with duckdb.connect(str(database)) as conn:
+            for _ in range(2):
+                results = load_partitions(conn, landing, "orders", DATES[:3])
+                for result in results:
+                    assert result.rows_read == result.rows_loaded + result.rows_rejected
+            return warehouse_state(conn), len(staged)
+
+
+def test_a_clean_chunk_goes_straight_to_raw_as_staging_would_have_written_it(
+    clean_landing: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    direct, staged_chunks = loaded_twice(clean_landing, tmp_path / "direct.duckdb", monkeypatch)
+    staged, _ = loaded_twice(clean_landing, tmp_path / "staged.duckdb", monkeypatch, True)
+    assert staged_chunks == 0
+    assert direct == staged
+    assert len(direct["raw"]) == 3 * 5 * 3 and direct["rejected"] == []
+    assert [row[1:7] for row in direct["audit"]] == [
+        (DATES[0], 5, 15, 15, 0, 0),
+        (DATES[1], 6, 15, 15, 0, 1),  # the empty file is counted, as it is when staged
+        (DATES[2], 5, 15, 15, 0, 0),
+    ]
+
+
+# Ways to spoil the clean chunk: a file of its last date written again.
+def last_row_rejected(root: Path, name: str) -> None:
+    rows = orders(DATES[2], "zz")
+    rows[-1]["quantity"] = "0"
+    if name.endswith(".parquet"):
+        write_parquet(root, DATES[2], name, rows)
+    elif name.endswith(".csv"):
+        write(root, DATES[2], name, csv_text(rows))
+    else:
+        write(root, DATES[2], name, jsonl_text([jsonl_order(row) for row in rows]))
+
+
+def broken_line(root: Path, name: str) -> None:
+    text = jsonl_text([jsonl_order(row) for row in orders(DATES[2], "zb")])
+    write(root, DATES[2], name, text + '{"order_id": \n')
+
+
+def key_in_another_case(root: Path, name: str) -> None:
+    rows = [jsonl_order(row) for row in orders(DATES[2], "zk")]
+    for row in rows:
+        row["Paid_Amount"] = row.pop("paid_amount")
+    write(root, DATES[2], name, jsonl_text(rows))
+
+
+@pytest.mark.parametrize(
+    ("spoil", "name", "loaded", "rejected"),
+    [
+        (last_row_rejected, "part.jsonl", 44, 1),
+        (last_row_rejected, "part.csv", 44, 1),
+        (last_row_rejected, "part.parquet", 44, 1),
+        (broken_line, "part.jsonl", 45, 1),  # DuckDB cannot read the file: the statement fails
+        (key_in_another_case, "part.jsonl", 45, 0),  # the screen sends it to the cold path
+    ],
+)
+def test_a_chunk_the_direct_write_cannot_take_is_staged_and_nothing_is_lost(
+    spoil, name: str, loaded: int, rejected: int, clean_landing: Path, tmp_path: Path, monkeypatch
+) -> None:
+    spoil(clean_landing, name)
+    direct, staged_chunks = loaded_twice(clean_landing, tmp_path / "direct.duckdb", monkeypatch)
+    staged, _ = loaded_twice(clean_landing, tmp_path / "staged.duckdb", monkeypatch, True)
+    assert staged_chunks == 2  # both loads rolled the direct write back and staged the chunk
+    assert direct == staged
+    assert (len(direct["raw"]), len(direct["rejected"])) == (loaded, rejected)
