@@ -10,9 +10,9 @@ import json
 import re
 import tempfile
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import closing
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
@@ -597,16 +597,29 @@ def screen_json_lines(
     return hot, cold
 
 
+@contextmanager
+def screen_connection(conn: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection for the screen that runs beside a read on `conn`: an in-memory database of
+    its own, with one thread, `conn`'s memory limit and no spilling (its state is a few values
+    per file; an in-memory database would otherwise spill into the working directory). The
+    read numbers its records on about one core; on a thread of its own (not `conn`'s, which
+    the read keeps), the screen takes the other one. (A cursor of `conn` shared its threads: a
+    load of 1 M order versions as .jsonl.gz took 3.05 s that way and 2.64 s this way.)"""
+    (memory_limit,) = conn.execute("SELECT current_setting('memory_limit')").fetchone()
+    config = {"threads": 1, "memory_limit": memory_limit, "temp_directory": ""}
+    with closing(duckdb.connect(config=config)) as screen:
+        yield screen
+
+
 def read_json_lines(reads: Sequence[HotRead]) -> list[tuple[FileContext, Staged]]:
     """Stage JSON Lines files of one key, each read the way the screen allows
-    (`screen_json_lines`). The screen runs on a second connection while this one reads every
-    file typed (`read_typed`), the read most files get: the read numbers its records on one
-    core, which leaves the other to the screen. A file the screen does not clear for the typed
-    read loses what that read staged and is read its own way, as is every file when the typed
-    read fails. (Both statements share DuckDB's memory limit: the peak is that of the two.)"""
+    (`screen_json_lines`). The screen runs on a connection of its own (`screen_connection`)
+    while this one reads every file typed (`read_typed`), the read most files get. A file the
+    screen does not clear for the typed read loses what that read staged and is read its own
+    way, as is every file when the typed read fails."""
     conn = reads[0].ctx.conn
     typed = [read_typed(read) for read in reads]
-    with closing(conn.cursor()) as screen_conn, ThreadPoolExecutor(max_workers=1) as pool:
+    with screen_connection(conn) as screen_conn, ThreadPoolExecutor(max_workers=1) as pool:
         screening = pool.submit(screen_json_lines, reads, screen_conn)
         try:
             rows = read_together(typed)
@@ -640,7 +653,7 @@ def write_json_lines_typed(reads: Sequence[HotRead], table: str) -> bool:
     file for the typed read."""
     conn = reads[0].ctx.conn
     typed = [read_typed(read) for read in reads]
-    with closing(conn.cursor()) as screen_conn, ThreadPoolExecutor(max_workers=1) as pool:
+    with screen_connection(conn) as screen_conn, ThreadPoolExecutor(max_workers=1) as pool:
         screening = pool.submit(screen_json_lines, reads, screen_conn)
         written = write_hot(typed, table)
         hot, cold = screening.result()

@@ -170,7 +170,8 @@ def _load_chunk(
                 hot.setdefault(outcome.key, []).append(outcome)
             else:
                 count(ctx, outcome)
-    if hot and not any(partition.rows_read for partition in found.values()):
+    clean_so_far = not any(partition.rows_read for partition in found.values())
+    if hot and clean_so_far and not _rejected_rows_last_time(conn, source):
         written = _write_clean(conn, source, found, hot)
         if written is not None:
             _drop_staging(conn)
@@ -180,6 +181,18 @@ def _load_chunk(
         for ctx, staged in stage(reads):
             count(ctx, staged)
     return _replace_partitions(conn, source, found)
+
+
+def _rejected_rows_last_time(conn: duckdb.DuckDBPyConnection, source: Source) -> bool:
+    """Whether the source's last load rejected rows: then this one likely does too, and is
+    staged without trying the direct write first (which would cost it a read)."""
+    (rejected,) = conn.execute(
+        f"SELECT coalesce(bool_or(rows_rejected > 0), false) FROM {RAW_SCHEMA}.load_audit "
+        f"WHERE source = ? AND loaded_at = (SELECT max(loaded_at) FROM {RAW_SCHEMA}.load_audit "
+        "WHERE source = ?)",
+        [source.name, source.name],
+    ).fetchone()
+    return rejected
 
 
 class _NotClean(Exception):
@@ -196,7 +209,7 @@ def _write_clean(
     partitions, when all of them read on the hot path and every row is accepted (the usual
     day): rows are written once, with no staging table between. None, with nothing written,
     when any file or row is not so; the chunk is then staged (`_replace_partitions`), and
-    pays for its reads twice."""
+    pays for its reads twice, or for those up to the first rejected row."""
     table = raw_table(source)
     dates = sorted(found)
     try:

@@ -356,3 +356,15 @@ def test_the_screen_finds_every_line_with_a_key_to_normalise() -> None:
         ).fetchone()
     assert sum(full for full, _ in found) > 1000
     assert all(end for full, end in found if full)
+
+
+def test_the_screen_has_a_thread_of_its_own_and_the_warehouse_memory_limit(tmp_path) -> None:
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as conn:
+        conn.execute("SET memory_limit = '256MiB'")
+        conn.execute("SET threads = 2")
+        with formats.screen_connection(conn) as screen:
+            settings = screen.execute(
+                "SELECT current_setting('threads'), current_setting('memory_limit'), "
+                "current_setting('temp_directory')"
+            ).fetchone()
+    assert settings == (1, "256.0 MiB", "")  # never spills

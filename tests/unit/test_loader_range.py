@@ -216,34 +216,38 @@ def clean_landing(tmp_path: Path) -> Path:
 
 def loaded_twice(
     landing: Path, database: Path, monkeypatch: pytest.MonkeyPatch, staged_only: bool = False
-) -> tuple[dict[str, list[tuple]], int]:
+) -> tuple[dict[str, list[tuple]], list[str]]:
     """(`warehouse_state` after loading the clean dates twice, the second load replacing the
-    first; how many of the two chunks were staged). `staged_only` turns the direct write off."""
-    staged = []
-    replace_partitions = loader._replace_partitions
+    first; each load's tries: 'direct' and/or 'staged'). `staged_only` turns the direct write
+    off."""
+    tries: list[str] = []
+    replace_partitions, write_clean = loader._replace_partitions, loader._write_clean
 
     def staging(*args):
-        staged.append(1)
+        tries.append("staged")
         return replace_partitions(*args)
+
+    def direct(*args):
+        tries.append("direct")
+        return None if staged_only else write_clean(*args)
 
     with monkeypatch.context() as patch:
         patch.setattr(loader, "_replace_partitions", staging)
-        if staged_only:
-            patch.setattr(loader, "_write_clean", lambda *args: None)
+        patch.setattr(loader, "_write_clean", direct)
         with duckdb.connect(str(database)) as conn:
             for _ in range(2):
                 results = load_partitions(conn, landing, "orders", DATES[:3])
                 for result in results:
                     assert result.rows_read == result.rows_loaded + result.rows_rejected
-            return warehouse_state(conn), len(staged)
+            return warehouse_state(conn), tries
 
 
 def test_a_clean_chunk_goes_straight_to_raw_as_staging_would_have_written_it(
     clean_landing: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    direct, staged_chunks = loaded_twice(clean_landing, tmp_path / "direct.duckdb", monkeypatch)
+    direct, tries = loaded_twice(clean_landing, tmp_path / "direct.duckdb", monkeypatch)
     staged, _ = loaded_twice(clean_landing, tmp_path / "staged.duckdb", monkeypatch, True)
-    assert staged_chunks == 0
+    assert tries == ["direct", "direct"]
     assert direct == staged
     assert len(direct["raw"]) == 3 * 5 * 3 and direct["rejected"] == []
     assert [row[1:7] for row in direct["audit"]] == [
@@ -291,8 +295,11 @@ def test_a_chunk_the_direct_write_cannot_take_is_staged_and_nothing_is_lost(
     spoil, name: str, loaded: int, rejected: int, clean_landing: Path, tmp_path: Path, monkeypatch
 ) -> None:
     spoil(clean_landing, name)
-    direct, staged_chunks = loaded_twice(clean_landing, tmp_path / "direct.duckdb", monkeypatch)
+    direct, tries = loaded_twice(clean_landing, tmp_path / "direct.duckdb", monkeypatch)
     staged, _ = loaded_twice(clean_landing, tmp_path / "staged.duckdb", monkeypatch, True)
-    assert staged_chunks == 2  # both loads rolled the direct write back and staged the chunk
+    # The first load rolls the direct write back and stages the chunk. After a load that
+    # rejected rows, the next one is staged without trying.
+    again = ["staged"] if rejected else ["direct", "staged"]
+    assert tries == ["direct", "staged", *again]
     assert direct == staged
     assert (len(direct["raw"]), len(direct["rejected"])) == (loaded, rejected)
