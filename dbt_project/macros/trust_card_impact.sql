@@ -28,12 +28,12 @@
     )) }}
 {%- endmacro %}
 
-{% macro holder_changes() -%}
+{% macro impact_holder_changes() -%}
     {{ return(impact_table('__holder_changes')) }}
 {%- endmacro %}
 
 {% macro record_holder_changes() -%}
-    {{ replace_table_as(holder_changes()) }}
+    {{ replace_table_as(impact_holder_changes()) }}
     {% if is_incremental() -%}
     with holders as (
         select distinct shop_id, trust_right from {{ ref('int_trust_card_intervals') }}
@@ -105,7 +105,7 @@
     from flagged
     where is_new
         or reached
-        or trust_right in (select trust_right from {{ holder_changes() }})
+        or trust_right in (select trust_right from {{ impact_holder_changes() }})
     {%- else -%}
     select
         cast(null as {{ dbt.type_string() }}) as shop_id,
@@ -117,7 +117,7 @@
 {%- endmacro %}
 
 {#- The touched enablements that are new (`new=true`) or stored and updated, as a subquery. -#}
-{% macro touched_enablements(new) -%}
+{% macro impact_touched_enablements(new) -%}
     (select shop_id, trust_right, enabled_at from {{ impact_table('__touched') }}
     where {{ "" if new else "not " }}is_new)
 {%- endmacro %}
@@ -174,41 +174,43 @@
   The control arm of a right is 'all' less 'holders' (cheaper than repeating every pair once per
   right). The post-hook drops the two tables as large as the history.
 -#}
-{% macro window_starts() -%}
+{% macro impact_window_starts() -%}
     {{ return(impact_table('__window_starts')) }}
 {%- endmacro %}
 
-{% macro pair_intervals() -%}
+{% macro impact_pair_intervals() -%}
     {{ return(impact_table('__pair_intervals')) }}
 {%- endmacro %}
 
-{% macro shop_events() -%}
+{% macro impact_shop_events() -%}
     {{ return(impact_table('__shop_events')) }}
 {%- endmacro %}
 
-{% macro arm_counts(arm) -%}
+{% macro impact_arm_counts(arm) -%}
     {{ return(impact_table('__' ~ arm ~ '_counts')) }}
 {%- endmacro %}
 
 {#- The enablements computed in this run: new ones on the basis of every pair ('whole'), stored
     ones to update on the basis of what the run changed ('change'). -#}
 {% macro record_window_starts() -%}
-    {{ replace_table_as(window_starts()) }}
+    {{ replace_table_as(impact_window_starts()) }}
     select 'whole' as basis, enablements.shop_id, enablements.trust_right, enablements.enabled_at
     from {{ ref('int_trust_card_intervals') }} as enablements
     where {{ when_incremental(matches_a_row_of(
-        touched_enablements(new=true), 'enablements', ['shop_id', 'trust_right', 'enabled_at']
+        impact_touched_enablements(new=true),
+        'enablements',
+        ['shop_id', 'trust_right', 'enabled_at']
     )) }}
     {%- if is_incremental() %}
     union all
     select 'change' as basis, shop_id, trust_right, enabled_at
-    from {{ touched_enablements(new=false) }} as kept
+    from {{ impact_touched_enablements(new=false) }} as kept
     {%- endif %}
 {%- endmacro %}
 
 {#- Every read of a window start: (basis, shop_id, trust_right, enabled_at, side, measure,
     window_start), four per enablement. -#}
-{% macro window_reads(window_days) -%}
+{% macro impact_window_reads(window_days) -%}
     (
         select
             starts.basis,
@@ -222,7 +224,7 @@
                     then {{ dbt.dateadd('day', -window_days, 'starts.enabled_at') }}
                 else starts.enabled_at
             end as window_start
-        from {{ window_starts() }} as starts
+        from {{ impact_window_starts() }} as starts
         cross join (values ('before'), ('after')) as sides (side)
         cross join (values ('buyers'), ('repeat_buyers')) as measures (measure)
     )
@@ -230,7 +232,7 @@
 
 {#- The shops whose pairs the holders arm of each basis counts, per right: today's holders for
     the new enablements, the holders before the run for the change of the updated ones. -#}
-{% macro holder_sets() -%}
+{% macro impact_holder_sets() -%}
     (
         with holders as (
             select distinct shop_id, trust_right from {{ ref('int_trust_card_intervals') }}
@@ -240,15 +242,17 @@
         union all
         select 'change' as basis, holders.shop_id, holders.trust_right
         from holders
-        where not {{ matches_a_row_of(holder_changes(), 'holders', ['shop_id', 'trust_right']) }}
+        where not {{ matches_a_row_of(
+            impact_holder_changes(), 'holders', ['shop_id', 'trust_right']
+        ) }}
         union all
-        select 'change' as basis, shop_id, trust_right from {{ holder_changes() }}
+        select 'change' as basis, shop_id, trust_right from {{ impact_holder_changes() }}
         where holder_change = -1
     )
 {%- endmacro %}
 
 {% macro record_pair_intervals(window_days) -%}
-    {{ replace_table_as(pair_intervals()) }}
+    {{ replace_table_as(impact_pair_intervals()) }}
     {%- set paid_reach = dbt.dateadd('day', -window_days, 'paid_at') %}
     with
     {%- if is_incremental() %}
@@ -259,7 +263,7 @@
         select
             {{ dbt.dateadd('day', -2 * window_days, 'min(enabled_at)') }} as reach_from,
             {{ dbt.dateadd('day', window_days, 'max(enabled_at)') }} as reach_to
-        from {{ window_starts() }}
+        from {{ impact_window_starts() }}
         where basis = 'whole'
     ),
 
@@ -279,16 +283,16 @@
         {%- if is_incremental() %}
         cross join order_reach
         -- A run that reaches no enablement reads no order.
-        where exists (select 1 from {{ window_starts() }})
+        where exists (select 1 from {{ impact_window_starts() }})
             and (
                 orders.paid_at between order_reach.reach_from and order_reach.reach_to
                 or {{ matches_a_row_of('moved_pairs', 'orders', ['shop_id', 'buyer_id']) }}
-                or orders.shop_id in (select shop_id from {{ holder_changes() }})
+                or orders.shop_id in (select shop_id from {{ impact_holder_changes() }})
             )
         union all
         select 'before' as version, shop_id, buyer_id, order_id, paid_at
         from {{ rows_before(ref('fct_orders')) }} as orders
-        where exists (select 1 from {{ window_starts() }})
+        where exists (select 1 from {{ impact_window_starts() }})
             and {{ matches_a_row_of('moved_pairs', 'orders', ['shop_id', 'buyer_id']) }}
         {%- endif %}
     ),
@@ -350,12 +354,12 @@
     select 'current' as basis, shop_id, measure, covered_after, covered_until, 1 as weight
     from nonempty_intervals
     where version = 'after'
-        and shop_id in (select shop_id from {{ holder_changes() }})
+        and shop_id in (select shop_id from {{ impact_holder_changes() }})
     {%- endif %}
 {%- endmacro %}
 
 {#- An interval's two events: its weight at its start, less its weight at its end. -#}
-{% macro interval_events(relation, columns, where='1 = 1') -%}
+{% macro impact_interval_events(relation, columns, where='1 = 1') -%}
     (
         select {{ columns }}, covered_after as event_at, weight as delta
         from {{ relation }} where {{ where }}
@@ -369,19 +373,19 @@
     arms read: the shops with a window start of the basis, the holders of a right with one, and
     ('current') the shops that gained or lost a right. -#}
 {% macro record_shop_events() -%}
-    {{ replace_table_as(shop_events()) }}
+    {{ replace_table_as(impact_shop_events()) }}
     with read_shops as (
-        select distinct basis, shop_id from {{ window_starts() }}
+        select distinct basis, shop_id from {{ impact_window_starts() }}
         union
         select holder_sets.basis, holder_sets.shop_id
-        from {{ holder_sets() }} as holder_sets
+        from {{ impact_holder_sets() }} as holder_sets
         where exists (
-                select 1 from {{ window_starts() }} as starts
+                select 1 from {{ impact_window_starts() }} as starts
                 where starts.basis = holder_sets.basis
                     and starts.trust_right = holder_sets.trust_right
             )
         union
-        select 'current' as basis, shop_id from {{ holder_changes() }}
+        select 'current' as basis, shop_id from {{ impact_holder_changes() }}
     )
 
     select
@@ -390,7 +394,7 @@
         events.measure,
         events.event_at,
         cast(sum(events.delta) as {{ dbt.type_bigint() }}) as delta
-    from {{ interval_events(pair_intervals(), 'basis, shop_id, measure') }} as events
+    from {{ impact_interval_events(impact_pair_intervals(), 'basis, shop_id, measure') }} as events
     where {{ matches_a_row_of('read_shops', 'events', ['basis', 'shop_id']) }}
     group by events.basis, events.shop_id, events.measure, events.event_at
     having sum(events.delta) <> 0
@@ -405,33 +409,36 @@
 -#}
 {% macro record_arm_counts(arm, window_days) -%}
     {%- set arm_key = {'all': "'all'", 'treated': 'shop_id', 'holders': 'trust_right'}[arm] %}
-    {{ replace_table_as(arm_counts(arm)) }}
+    {{ replace_table_as(impact_arm_counts(arm)) }}
     with arm_events as (
     {%- if arm == 'all' %}
         select
             basis, 'all' as arm_key, measure, event_at,
             cast(sum(delta) as {{ dbt.type_bigint() }}) as delta
-        from {{ interval_events(pair_intervals(), 'basis, measure', "basis <> 'current'") }}
-            as events
+        from {{ impact_interval_events(
+            impact_pair_intervals(), 'basis, measure', "basis <> 'current'"
+        ) }} as events
         group by basis, measure, event_at
     {%- elif arm == 'treated' %}
         select basis, shop_id as arm_key, measure, event_at, delta
-        from {{ shop_events() }} as events
-        where {{ matches_a_row_of(window_starts(), 'events', ['basis', 'shop_id']) }}
+        from {{ impact_shop_events() }} as events
+        where {{ matches_a_row_of(impact_window_starts(), 'events', ['basis', 'shop_id']) }}
     {%- else %}
         select events.basis, holder_sets.trust_right as arm_key, events.measure, events.event_at,
             sum(events.delta) as delta
-        from {{ shop_events() }} as events
-        inner join {{ holder_sets() }} as holder_sets
+        from {{ impact_shop_events() }} as events
+        inner join {{ impact_holder_sets() }} as holder_sets
             on events.basis = holder_sets.basis
             and events.shop_id = holder_sets.shop_id
-        where {{ matches_a_row_of(window_starts(), 'holder_sets', ['basis', 'trust_right']) }}
+        where {{ matches_a_row_of(
+            impact_window_starts(), 'holder_sets', ['basis', 'trust_right']
+        ) }}
         group by events.basis, holder_sets.trust_right, events.measure, events.event_at
         union all
         select 'change' as basis, changes.trust_right as arm_key, events.measure, events.event_at,
             sum(changes.holder_change * events.delta) as delta
-        from {{ shop_events() }} as events
-        inner join {{ holder_changes() }} as changes on events.shop_id = changes.shop_id
+        from {{ impact_shop_events() }} as events
+        inner join {{ impact_holder_changes() }} as changes on events.shop_id = changes.shop_id
         where events.basis = 'current'
         group by changes.trust_right, events.measure, events.event_at
     {%- endif %}
@@ -443,7 +450,7 @@
         select distinct
             basis, {{ arm_key }} as arm_key, measure, window_start as event_at,
             0 as step, 0 as delta
-        from {{ window_reads(window_days) }} as reads
+        from {{ impact_window_reads(window_days) }} as reads
     ),
 
     counted as (

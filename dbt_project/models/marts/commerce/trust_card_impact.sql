@@ -19,7 +19,7 @@
     pre_hook=[
         "{{ record_holder_changes() }}",
         "{{ record_touched_enablements(90) }}",
-        "{{ record_rows_before(matches_a_row_of(touched_enablements(new=false), "
+        "{{ record_rows_before(matches_a_row_of(impact_touched_enablements(new=false), "
         ~ "this.identifier, " ~ keys ~ ")) }}",
         "{{ delete_touched_enablements() }}",
         "{{ record_window_starts() }}",
@@ -30,8 +30,8 @@
         "{{ record_arm_counts('holders', 90) }}",
     ],
     post_hook=[
-        "{{ drop_bookkeeping(pair_intervals()) }}",
-        "{{ drop_bookkeeping(shop_events()) }}",
+        "{{ drop_bookkeeping(impact_pair_intervals()) }}",
+        "{{ drop_bookkeeping(impact_shop_events()) }}",
     ],
     deleted_first=true,
 )) }}
@@ -40,7 +40,7 @@
 -- depends_on: {{ ref('int_trust_card_intervals') }}
 
 with reads as (
-    select * from {{ window_reads(window_days) }} as reads
+    select * from {{ impact_window_reads(window_days) }} as reads
 ),
 
 -- Per read: the treated count and the control count (all less holders), of every pair (new
@@ -56,16 +56,16 @@ arm_pairs as (
         treated.pairs as treated_pairs,
         all_pairs.pairs - holders.pairs as control_pairs
     from reads
-    left join {{ arm_counts('treated') }} as treated
+    left join {{ impact_arm_counts('treated') }} as treated
         on reads.basis = treated.basis
         and reads.shop_id = treated.arm_key
         and reads.measure = treated.measure
         and reads.window_start = treated.window_start
-    left join {{ arm_counts('all') }} as all_pairs
+    left join {{ impact_arm_counts('all') }} as all_pairs
         on reads.basis = all_pairs.basis
         and reads.measure = all_pairs.measure
         and reads.window_start = all_pairs.window_start
-    left join {{ arm_counts('holders') }} as holders
+    left join {{ impact_arm_counts('holders') }} as holders
         on reads.basis = holders.basis
         and reads.trust_right = holders.arm_key
         and reads.measure = holders.measure
